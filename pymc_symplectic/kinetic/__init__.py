@@ -1,0 +1,14 @@
+"""Kinetic energies and mass matrices."""
+
+from pymc_symplectic.kinetic.base import KineticEnergy
+from pymc_symplectic.kinetic.gaussian import GaussianKinetic
+from pymc_symplectic.kinetic.metric import DenseMetric, DiagonalMetric, Metric, as_metric
+
+__all__ = [
+    "DenseMetric",
+    "DiagonalMetric",
+    "GaussianKinetic",
+    "KineticEnergy",
+    "Metric",
+    "as_metric",
+]

@@ -1,0 +1,122 @@
+"""Mass matrices (metrics): how momentum is scaled, separate from the kinetic form.
+
+A metric is stored through its inverse mass matrix ``M^{-1}`` (PyMC's ``scaling``
+with ``is_cov=True``, the posterior covariance estimate), because that is what
+the velocity needs. The kinetic energies use three operations: ``M^{-1} p``,
+``p^T M^{-1} p``, and ``L z`` with ``L L^T = M`` for drawing momenta.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import numpy as np
+import scipy.linalg
+
+__all__ = ["DenseMetric", "DiagonalMetric", "Metric", "as_metric"]
+
+
+class Metric(ABC):
+    """A positive-definite mass matrix M, held through its inverse."""
+
+    dim: int
+
+    @abstractmethod
+    def inverse_apply(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p``."""
+
+    @abstractmethod
+    def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
+        """Return ``L z`` with ``z ~ N(0, I)`` and ``L L^T = M``: a draw from N(0, M)."""
+
+
+class DiagonalMetric(Metric):
+    """A diagonal mass matrix, ``M^{-1} = diag(inverse_mass)``.
+
+    Parameters
+    ----------
+    inverse_mass
+        1-d array of positive, finite inverse masses (posterior variances).
+    """
+
+    def __init__(self, inverse_mass):
+        inverse_mass = np.array(inverse_mass, dtype=float)
+        if inverse_mass.ndim != 1 or inverse_mass.size == 0:
+            raise ValueError(
+                f"inverse_mass must be a non-empty 1-d array, got shape {inverse_mass.shape}."
+            )
+        if not np.all(np.isfinite(inverse_mass)) or np.any(inverse_mass <= 0):
+            raise ValueError(f"inverse_mass must be positive and finite, got {inverse_mass!r}.")
+        inverse_mass.flags.writeable = False
+        self.inverse_mass = inverse_mass
+        self._mass_sqrt = 1.0 / np.sqrt(inverse_mass)
+        self.dim = inverse_mass.size
+
+    def inverse_apply(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p``."""
+        return self.inverse_mass * p
+
+    def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
+        """Return a draw from N(0, M)."""
+        return self._mass_sqrt * rng.standard_normal(self.dim)
+
+    def __repr__(self) -> str:
+        return f"DiagonalMetric(dim={self.dim})"
+
+
+class DenseMetric(Metric):
+    """A dense mass matrix given by its inverse, ``M^{-1} = inverse_mass``.
+
+    Momenta are drawn as ``C^{-T} z`` where ``C C^T = M^{-1}`` (Cholesky), whose
+    covariance is ``(C C^T)^{-1} = M``.
+
+    Parameters
+    ----------
+    inverse_mass
+        Symmetric positive-definite 2-d array (a posterior covariance estimate).
+    """
+
+    def __init__(self, inverse_mass):
+        inverse_mass = np.array(inverse_mass, dtype=float)
+        if inverse_mass.ndim != 2 or inverse_mass.shape[0] != inverse_mass.shape[1]:
+            raise ValueError(
+                f"inverse_mass must be a square 2-d array, got shape {inverse_mass.shape}."
+            )
+        if not np.all(np.isfinite(inverse_mass)):
+            raise ValueError("inverse_mass must be finite.")
+        if not np.allclose(inverse_mass, inverse_mass.T, rtol=1e-10, atol=0):
+            raise ValueError("inverse_mass must be symmetric.")
+        try:
+            self._chol = scipy.linalg.cholesky(inverse_mass, lower=True)
+        except np.linalg.LinAlgError:
+            raise ValueError("inverse_mass must be positive definite.") from None
+        inverse_mass.flags.writeable = False
+        self.inverse_mass = inverse_mass
+        self.dim = inverse_mass.shape[0]
+
+    def inverse_apply(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p``."""
+        return self.inverse_mass @ p
+
+    def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
+        """Return a draw from N(0, M)."""
+        z = rng.standard_normal(self.dim)
+        return scipy.linalg.solve_triangular(self._chol, z, lower=True, trans="T")
+
+    def __repr__(self) -> str:
+        return f"DenseMetric(dim={self.dim})"
+
+
+def as_metric(inverse_mass) -> Metric:
+    """Return ``inverse_mass`` as a metric: a Metric, a 1-d (diagonal) or 2-d (dense) array."""
+    if isinstance(inverse_mass, Metric):
+        return inverse_mass
+    ndim = np.ndim(inverse_mass)
+    if ndim == 1:
+        return DiagonalMetric(inverse_mass)
+    if ndim == 2:
+        return DenseMetric(inverse_mass)
+    raise ValueError(
+        "inverse_mass must be a Metric, a 1-d array (diagonal) or a 2-d array (dense), "
+        f"got an array with {ndim} dimensions."
+    )
