@@ -3,6 +3,7 @@
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.kinetic.gaussian import GaussianKinetic
 from pymc_symplectic.kinetic.metric import DenseMetric, DiagonalMetric, Metric, as_metric
+from pymc_symplectic.kinetic.relativistic import RelativisticKinetic
 
 __all__ = [
     "DenseMetric",
@@ -10,5 +11,6 @@ __all__ = [
     "GaussianKinetic",
     "KineticEnergy",
     "Metric",
+    "RelativisticKinetic",
     "as_metric",
 ]

@@ -29,6 +29,10 @@ class Metric(ABC):
     def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
         """Return ``L z`` with ``z ~ N(0, I)`` and ``L L^T = M``: a draw from N(0, M)."""
 
+    @abstractmethod
+    def whiten(self, p: np.ndarray) -> np.ndarray:
+        """Return ``y`` with ``y^T y = p^T M^{-1} p`` (``y = C^T p`` where ``C C^T = M^{-1}``)."""
+
 
 class DiagonalMetric(Metric):
     """A diagonal mass matrix, ``M^{-1} = diag(inverse_mass)``.
@@ -49,7 +53,8 @@ class DiagonalMetric(Metric):
             raise ValueError(f"inverse_mass must be positive and finite, got {inverse_mass!r}.")
         inverse_mass.flags.writeable = False
         self.inverse_mass = inverse_mass
-        self._mass_sqrt = 1.0 / np.sqrt(inverse_mass)
+        self._inverse_mass_sqrt = np.sqrt(inverse_mass)
+        self._mass_sqrt = 1.0 / self._inverse_mass_sqrt
         self.dim = inverse_mass.size
 
     def inverse_apply(self, p: np.ndarray) -> np.ndarray:
@@ -59,6 +64,10 @@ class DiagonalMetric(Metric):
     def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
         """Return a draw from N(0, M)."""
         return self._mass_sqrt * rng.standard_normal(self.dim)
+
+    def whiten(self, p: np.ndarray) -> np.ndarray:
+        """Return ``p / sqrt(M)`` elementwise."""
+        return self._inverse_mass_sqrt * p
 
     def __repr__(self) -> str:
         return f"DiagonalMetric(dim={self.dim})"
@@ -102,6 +111,10 @@ class DenseMetric(Metric):
         """Return a draw from N(0, M)."""
         z = rng.standard_normal(self.dim)
         return scipy.linalg.solve_triangular(self._chol, z, lower=True, trans="T")
+
+    def whiten(self, p: np.ndarray) -> np.ndarray:
+        """Return ``C^T p`` where ``C C^T = M^{-1}`` (Cholesky)."""
+        return self._chol.T @ p
 
     def __repr__(self) -> str:
         return f"DenseMetric(dim={self.dim})"
