@@ -1,0 +1,341 @@
+"""The one module that uses PyMC's private API: re-exports and the integrator/kinetic adapters."""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pytensor
+from pymc.blocking import DictToArrayBijection, RaveledVars
+from pymc.model import Point, modelcontext
+from pymc.stats.convergence import SamplerWarning, WarningType
+from pymc.step_methods.compound import Competence
+from pymc.step_methods.hmc.base_hmc import DivergenceInfo, HMCStepData
+from pymc.step_methods.hmc.hmc import HamiltonianMC, HamiltonianMCState, unif
+from pymc.step_methods.hmc.integration import IntegrationError as PyMCIntegrationError
+from pymc.step_methods.hmc.integration import State
+from pymc.step_methods.hmc.quadpotential import (
+    QuadPotential,
+    QuadPotentialDiagAdapt,
+    QuadPotentialFullAdapt,
+    quad_potential,
+)
+from pymc.step_methods.state import dataclass_state
+from pymc.tuning import guess_scaling
+from pymc.util import get_random_generator, get_value_vars_from_user_vars
+from pymc.vartypes import continuous_types
+
+from pymc_symplectic.dynamics import Hamiltonian
+from pymc_symplectic.errors import IntegrationError
+from pymc_symplectic.integrators.base import Integrator, PhaseState
+from pymc_symplectic.kinetic.base import KineticEnergy
+
+__all__ = [
+    "Competence",
+    "DivergenceInfo",
+    "HMCStepData",
+    "HamiltonianMC",
+    "HamiltonianMCState",
+    "PotentialKinetic",
+    "PyMCIntegrationError",
+    "PyMCIntegratorAdapter",
+    "QuadPotential",
+    "RaveledVars",
+    "SamplerWarning",
+    "State",
+    "WarningType",
+    "continuous_types",
+    "dataclass_state",
+    "default_float_dtype",
+    "get_random_generator",
+    "get_value_vars_from_user_vars",
+    "is_continuous",
+    "make_potential_and_kinetic",
+    "model_context",
+    "model_size",
+    "resolve_value_vars",
+    "unif",
+]
+
+KINETIC_ENERGIES = ("gaussian",)
+METRICS = ("diag", "dense")
+
+
+class PotentialKinetic(KineticEnergy):
+    r"""Gaussian kinetic energy :math:`K(p) = p^T M^{-1} p / 2` read live from a PyMC potential.
+
+    PyMC's ``QuadPotential`` objects hold the (adapting) inverse mass matrix
+    :math:`M^{-1}` and draw momenta :math:`p \sim N(0, M)`; this object delegates
+    to the potential at every call and caches nothing, so it follows the mass
+    matrix as PyMC adapts it during tuning. Velocity :math:`\partial K/\partial p
+    = M^{-1} p` (Neal, MCMC using Hamiltonian dynamics, Handbook of MCMC, 2011,
+    sec. 5.2).
+
+    Parameters
+    ----------
+    potential
+        A PyMC ``QuadPotential`` (``QuadPotentialDiagAdapt``, ``QuadPotentialFullAdapt``, ...).
+    dim
+        The dimension of the momentum.
+
+    Notes
+    -----
+    Only quadratic kinetic energies can be read from a ``QuadPotential``
+    (PyMC computes its energy as :math:`p \cdot v / 2`). There is no fixed
+    ``metric`` attribute, since the mass matrix changes during tuning.
+    """
+
+    def __init__(self, potential: QuadPotential, dim: int):
+        self.potential = potential
+        self._dim = int(dim)
+
+    @property
+    def dim(self) -> int:
+        """Dimension of the momentum."""
+        return self._dim
+
+    def velocity(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p`` from the potential's current mass matrix."""
+        return self.potential.velocity(p, out=None)
+
+    def energy(self, p: np.ndarray) -> float:
+        """Return ``p^T M^{-1} p / 2``."""
+        return float(self.potential.energy(p))
+
+    def energy_and_velocity(self, p: np.ndarray) -> tuple[float, np.ndarray]:
+        """Return ``(K(p), M^{-1} p)`` with one product."""
+        v = self.potential.velocity(p, out=None)
+        return float(self.potential.energy(p, velocity=v)), v
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        """Draw ``p ~ N(0, M)`` with ``rng`` (through the potential's own sampler)."""
+        own = self.potential.rng
+        self.potential.rng = rng
+        try:
+            return self.potential.random()
+        finally:
+            self.potential.rng = own
+
+    def __repr__(self) -> str:
+        return f"PotentialKinetic({type(self.potential).__name__}, dim={self._dim})"
+
+
+def make_potential_and_kinetic(
+    kinetic: str,
+    metric: str,
+    *,
+    size: int,
+    dtype,
+    scaling=None,
+    is_cov: bool = False,
+    potential: QuadPotential | None = None,
+    model=None,
+    vars=None,
+    rng: np.random.Generator,
+) -> tuple[QuadPotential, KineticEnergy]:
+    """Build the pairing of the potential PyMC adapts and samples from and the kinetic we integrate.
+
+    This is the single place where the two are paired; a new kinetic energy adds
+    a branch here.
+
+    Parameters
+    ----------
+    kinetic
+        ``"gaussian"``.
+    metric
+        ``"diag"`` (PyMC's ``QuadPotentialDiagAdapt``, set up exactly as
+        ``HamiltonianMC`` does) or ``"dense"`` (``QuadPotentialFullAdapt``).
+        Ignored when ``scaling`` or ``potential`` is given.
+    size
+        Number of sampled (raveled) coordinates.
+    dtype
+        Float dtype of the model's logp function.
+    scaling, is_cov
+        A fixed mass matrix, as PyMC's ``scaling``/``is_cov`` (a dict is a point
+        passed to ``pymc.tuning.guess_scaling``).
+    potential
+        A PyMC ``QuadPotential`` to use as is.
+    model, vars
+        Needed when ``scaling`` is a point.
+    rng
+        Generator handed to the potential (PyMC replaces it in ``setup_chain``).
+
+    Returns
+    -------
+    tuple
+        ``(potential, kinetic)``.
+    """
+    if kinetic not in KINETIC_ENERGIES:
+        raise ValueError(f"kinetic={kinetic!r} is not supported; use one of {KINETIC_ENERGIES}.")
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not supported; use one of {METRICS}.")
+    if scaling is not None and potential is not None:
+        raise ValueError("Can not specify both potential and scaling.")
+    if potential is not None:
+        if not isinstance(potential, QuadPotential):
+            raise ValueError(
+                f"potential must be a PyMC QuadPotential, got {type(potential).__name__}."
+            )
+    elif scaling is not None:
+        if isinstance(scaling, dict):
+            scaling = guess_scaling(Point(scaling, model=model), model=model, vars=vars)
+        potential = quad_potential(scaling, is_cov, rng=rng)
+    elif metric == "diag":
+        # As pymc.step_methods.hmc.base_hmc.BaseHMC.__init__ builds its default.
+        potential = QuadPotentialDiagAdapt(
+            size, np.zeros(size, dtype=dtype), np.ones(size, dtype=dtype), 10, dtype=dtype, rng=rng
+        )
+    else:
+        # As pymc.sampling.mcmc.init_nuts(init="adapt_full"), from a zero mean.
+        with warnings.catch_warnings():
+            # PyMC flags the class as experimental; the user chose it explicitly.
+            warnings.filterwarnings("ignore", "QuadPotentialFullAdapt is an experimental")
+            potential = QuadPotentialFullAdapt(
+                size,
+                np.zeros(size, dtype=dtype),
+                np.eye(size, dtype=dtype),
+                10,
+                dtype=dtype,
+                rng=rng,
+            )
+    return potential, PotentialKinetic(potential, size)
+
+
+class PyMCIntegratorAdapter:
+    """Present one of our integrators to PyMC as its ``integrator`` object.
+
+    Implements ``compute_state(q, p)`` and ``step(epsilon, state)`` returning
+    PyMC's ``State``; a negative ``epsilon`` integrates backward (our integrators
+    accept a negative step size). Failures of a step (our
+    :class:`~pymc_symplectic.errors.IntegrationError`, including a non-converged
+    implicit solve, and ``LinAlgError``) are re-raised as PyMC's
+    ``IntegrationError``, which PyMC's HMC and NUTS record as a divergence.
+
+    Parameters
+    ----------
+    integrator
+        A one-step integrator (its ``PhaseState.aux`` is not carried through PyMC's ``State``).
+    kinetic
+        The kinetic energy the integrator's drifts call; the pair of ``potential``.
+    potential
+        The PyMC potential (only its dtype is checked here).
+    logp_dlogp_func
+        PyMC's ``ValueGradFunction`` of the step.
+
+    Attributes
+    ----------
+    n_grad_evals : int
+        Log-density-and-gradient evaluations since the last :meth:`reset_count`.
+    """
+
+    def __init__(
+        self,
+        integrator: Integrator,
+        kinetic: KineticEnergy,
+        potential: QuadPotential,
+        logp_dlogp_func,
+    ):
+        self.integrator = integrator
+        self.kinetic = kinetic
+        # Call the compiled function directly, as CpuLeapfrogIntegrator does.
+        self._pytensor_function = logp_dlogp_func._pytensor_function
+        self._raveled_inputs = bool(logp_dlogp_func._raveled_inputs)
+        self._dtype = np.dtype(logp_dlogp_func.dtype)
+        if np.dtype(potential.dtype) != self._dtype:
+            raise ValueError(
+                f"dtypes of potential ({potential.dtype}) and logp function "
+                f"({logp_dlogp_func.dtype}) don't match."
+            )
+        self.n_grad_evals = 0
+
+    def reset_count(self) -> None:
+        """Set :attr:`n_grad_evals` to zero."""
+        self.n_grad_evals = 0
+
+    def _log_density_and_grad(self, q: np.ndarray, point_map_info) -> tuple[float, np.ndarray]:
+        self.n_grad_evals += 1
+        q = np.ascontiguousarray(q, dtype=self._dtype)
+        if self._raveled_inputs:
+            logp, grad = self._pytensor_function(q)
+        else:
+            values = DictToArrayBijection.rmap(RaveledVars(q, point_map_info)).values()
+            logp, grad = self._pytensor_function(*values)
+        return float(logp), np.asarray(grad, dtype=self._dtype)
+
+    def _hamiltonian(self, point_map_info) -> Hamiltonian:
+        fn = partial(self._log_density_and_grad, point_map_info=point_map_info)
+        return Hamiltonian.from_log_density(fn, self.kinetic)
+
+    @staticmethod
+    def _to_pymc(state: PhaseState, point_map_info, index: int) -> State:
+        return State(
+            RaveledVars(state.q, point_map_info),
+            state.p,
+            state.velocity,
+            state.grad,
+            float(state.energy),
+            float(state.logp),
+            index,
+        )
+
+    def compute_state(self, q: RaveledVars, p: np.ndarray) -> State:
+        """Evaluate the log density, gradient, velocity and energy at ``(q, p)``."""
+        state = self._hamiltonian(q.point_map_info).state(q.data, p)
+        return self._to_pymc(state, q.point_map_info, 0)
+
+    def step(self, epsilon: float, state: State) -> State:
+        """Take one step of size ``epsilon`` (negative: backward) from a PyMC ``State``."""
+        info = state.q.point_map_info
+        start = PhaseState(
+            state.q.data,
+            state.p,
+            state.v,
+            float(state.model_logp),
+            state.q_grad,
+            float(state.energy + state.model_logp),
+        )
+        try:
+            new = self.integrator.step(self._hamiltonian(info), start, float(epsilon))
+        except IntegrationError as err:
+            raise PyMCIntegrationError(f"{self.integrator.name} step failed: {err}") from err
+        except np.linalg.LinAlgError as err:  # scipy.linalg.LinAlgError is the same class
+            raise PyMCIntegrationError(
+                f"LinAlgError during a {self.integrator.name} step."
+            ) from err
+        except ValueError as err:
+            # scipy.linalg raises ValueError on non-finite input.
+            if err.args and "infs or nans" in str(err.args[0]).lower():
+                raise PyMCIntegrationError(
+                    f"Infs or nans in scipy.linalg during a {self.integrator.name} step."
+                ) from err
+            raise
+        return self._to_pymc(new, info, state.index_in_trajectory + int(np.sign(epsilon)))
+
+
+def model_size(model, vars, initial_point) -> int:
+    """Return the number of raveled coordinates of ``vars`` at ``initial_point``, as PyMC counts."""
+    if initial_point is None:
+        initial_point = model.initial_point()
+    return int(sum(np.asarray(initial_point[v.name]).size for v in vars))
+
+
+def resolve_value_vars(vars, model) -> list:
+    """Return the model's value variables for ``vars`` (names, RVs or value variables)."""
+    return get_value_vars_from_user_vars(vars, model)
+
+
+def is_continuous(var: Any) -> bool:
+    """Whether a value variable has a continuous (float) dtype."""
+    return var.dtype in continuous_types
+
+
+def model_context(model=None):
+    """Return ``model``, or the model of the enclosing ``with`` block."""
+    return modelcontext(model)
+
+
+def default_float_dtype() -> str:
+    """PyTensor's ``floatX``, the dtype PyMC compiles log densities in by default."""
+    return pytensor.config.floatX
