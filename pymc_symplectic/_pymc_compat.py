@@ -16,6 +16,7 @@ from pymc.step_methods.hmc.base_hmc import DivergenceInfo, HMCStepData
 from pymc.step_methods.hmc.hmc import HamiltonianMC, HamiltonianMCState, unif
 from pymc.step_methods.hmc.integration import IntegrationError as PyMCIntegrationError
 from pymc.step_methods.hmc.integration import State
+from pymc.step_methods.hmc.nuts import NUTS, NUTSState
 from pymc.step_methods.hmc.quadpotential import (
     QuadPotential,
     QuadPotentialDiagAdapt,
@@ -38,6 +39,8 @@ __all__ = [
     "HMCStepData",
     "HamiltonianMC",
     "HamiltonianMCState",
+    "NUTS",
+    "NUTSState",
     "PotentialKinetic",
     "PyMCIntegrationError",
     "PyMCIntegratorAdapter",
