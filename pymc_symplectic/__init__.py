@@ -1,12 +1,25 @@
 """pymc-symplectic: symplectic integrators and Hamiltonian step methods for PyMC."""
 
-from pymc_symplectic import dynamics, integrators, kinetic
+# diagnostics and compare import PyMC only when their functions are called.
+from pymc_symplectic import diagnostics, dynamics, integrators, kinetic
+from pymc_symplectic.compare import compare
 
 __version__ = "0.1.0"
 
-__all__ = ["SymplecticHMC", "__version__", "dynamics", "integrators", "kinetic"]
+__all__ = [
+    "RelativisticHMC",
+    "RelativisticNUTS",
+    "SymplecticHMC",
+    "SymplecticNUTS",
+    "__version__",
+    "compare",
+    "diagnostics",
+    "dynamics",
+    "integrators",
+    "kinetic",
+]
 
-_STEP_METHODS = ("SymplecticHMC",)
+_STEP_METHODS = ("RelativisticHMC", "RelativisticNUTS", "SymplecticHMC", "SymplecticNUTS")
 
 
 def __getattr__(name):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import warnings
+from dataclasses import field
 from functools import partial
 from typing import Any
 
 import numpy as np
 import pytensor
+import scipy.linalg
 from pymc.blocking import DictToArrayBijection, RaveledVars
 from pymc.model import Point, modelcontext
 from pymc.stats.convergence import SamplerWarning, WarningType
@@ -20,7 +23,9 @@ from pymc.step_methods.hmc.nuts import NUTS, NUTSState
 from pymc.step_methods.hmc.quadpotential import (
     QuadPotential,
     QuadPotentialDiagAdapt,
+    QuadPotentialDiagAdaptState,
     QuadPotentialFullAdapt,
+    QuadPotentialFullAdaptState,
     quad_potential,
 )
 from pymc.step_methods.state import dataclass_state
@@ -32,6 +37,8 @@ from pymc_symplectic.dynamics import Hamiltonian
 from pymc_symplectic.errors import IntegrationError
 from pymc_symplectic.integrators.base import Integrator, PhaseState
 from pymc_symplectic.kinetic.base import KineticEnergy
+from pymc_symplectic.kinetic.metric import Metric
+from pymc_symplectic.kinetic.relativistic import RelativisticKinetic
 
 __all__ = [
     "Competence",
@@ -44,9 +51,12 @@ __all__ = [
     "PotentialKinetic",
     "PyMCIntegrationError",
     "PyMCIntegratorAdapter",
+    "RelativisticDiagAdapt",
+    "RelativisticFullAdapt",
     "QuadPotential",
     "RaveledVars",
     "SamplerWarning",
+    "SpeedRecordingKinetic",
     "State",
     "WarningType",
     "continuous_types",
@@ -62,7 +72,7 @@ __all__ = [
     "unif",
 ]
 
-KINETIC_ENERGIES = ("gaussian",)
+KINETIC_ENERGIES = ("gaussian", "relativistic")
 METRICS = ("diag", "dense")
 
 
@@ -137,6 +147,7 @@ def make_potential_and_kinetic(
     model=None,
     vars=None,
     rng: np.random.Generator,
+    relativistic: dict | None = None,
 ) -> tuple[QuadPotential, KineticEnergy]:
     """Build the pairing of the potential PyMC adapts and samples from and the kinetic we integrate.
 
@@ -146,7 +157,7 @@ def make_potential_and_kinetic(
     Parameters
     ----------
     kinetic
-        ``"gaussian"``.
+        ``"gaussian"`` or ``"relativistic"``.
     metric
         ``"diag"`` (PyMC's ``QuadPotentialDiagAdapt``, set up exactly as
         ``HamiltonianMC`` does) or ``"dense"`` (``QuadPotentialFullAdapt``).
@@ -165,11 +176,26 @@ def make_potential_and_kinetic(
     rng
         Generator handed to the potential (PyMC replaces it in ``setup_chain``).
 
+    relativistic
+        For ``kinetic="relativistic"``: keyword arguments ``c``, ``m``, ``form``,
+        ``adapt_c`` and ``speed_limited_target`` of the relativistic potential.
+
     Returns
     -------
     tuple
         ``(potential, kinetic)``.
     """
+    if kinetic == "relativistic" and metric in METRICS:
+        if potential is not None and isinstance(potential, _RelativisticPotentialMixin):
+            return potential, SpeedRecordingKinetic(potential.kinetic)
+        if scaling is not None or potential is not None:
+            raise ValueError(
+                "kinetic='relativistic' adapts its own mass matrix: pass metric='diag' or "
+                "'dense' (and c, m, form) instead of scaling or potential."
+            )
+        cls = RelativisticDiagAdapt if metric == "diag" else RelativisticFullAdapt
+        potential = cls(size, dtype=dtype, rng=rng, **(relativistic or {}))
+        return potential, SpeedRecordingKinetic(potential.kinetic)
     if kinetic not in KINETIC_ENERGIES:
         raise ValueError(f"kinetic={kinetic!r} is not supported; use one of {KINETIC_ENERGIES}.")
     if metric not in METRICS:
@@ -342,3 +368,250 @@ def model_context(model=None):
 def default_float_dtype() -> str:
     """PyTensor's ``floatX``, the dtype PyMC compiles log densities in by default."""
     return pytensor.config.floatX
+
+
+# ---------------------------------------------------------------------------
+# Relativistic kinetic energy on PyMC's adaptive mass matrices
+# ---------------------------------------------------------------------------
+
+
+class _LiveDiagonalMetric(Metric):
+    """The diagonal mass matrix a ``QuadPotentialDiagAdapt`` is adapting, read at every call.
+
+    PyMC keeps ``_var`` (= M^{-1}), ``_stds`` = sqrt(M^{-1}) and ``_inv_stds``
+    current; nothing is cached here, so the metric follows tuning and a restored
+    sampling state.
+    """
+
+    is_diagonal = True
+
+    def __init__(self, potential: QuadPotentialDiagAdapt):
+        self.potential = potential
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        """Dimension."""
+        return self.potential._n
+
+    def inverse_apply(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p``."""
+        return self.potential._var * p
+
+    def whiten(self, p: np.ndarray) -> np.ndarray:
+        """Return ``p / sqrt(M)``."""
+        return self.potential._stds * p
+
+    def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
+        """Return a draw from N(0, M)."""
+        return self.potential._inv_stds * rng.standard_normal(self.potential._n)
+
+
+class _LiveDenseMetric(Metric):
+    """The dense mass matrix a ``QuadPotentialFullAdapt`` adapts (``_cov`` = M^{-1} = C C^T)."""
+
+    def __init__(self, potential: QuadPotentialFullAdapt):
+        self.potential = potential
+
+    @property
+    def dim(self) -> int:  # type: ignore[override]
+        """Dimension."""
+        return self.potential._n
+
+    def inverse_apply(self, p: np.ndarray) -> np.ndarray:
+        """Return ``M^{-1} p``."""
+        return self.potential._cov @ p
+
+    def whiten(self, p: np.ndarray) -> np.ndarray:
+        """Return ``C^T p``."""
+        return self.potential._chol.T @ p
+
+    def sample_standard(self, rng: np.random.Generator) -> np.ndarray:
+        """Return ``C^{-T} z``, a draw from N(0, M)."""
+        z = rng.standard_normal(self.potential._n)
+        return scipy.linalg.solve_triangular(self.potential._chol.T, z, lower=False)
+
+
+class _RelativisticPotentialMixin:
+    r"""PyMC's potential interface for a relativistic kinetic energy.
+
+    The adaptive mass matrix (PyMC's estimators, windows and sampling state) is
+    inherited unchanged; ``velocity``, ``energy``, ``velocity_energy`` and
+    ``random`` come from a :class:`~pymc_symplectic.kinetic.RelativisticKinetic`
+    over that live mass matrix, so PyMC's quadratic shortcut
+    :math:`K = p \cdot v / 2` is never used. The speed of light ``c`` is part of
+    the sampling state; :meth:`adapt_speed_of_light` tunes it.
+    """
+
+    kinetic: RelativisticKinetic
+
+    def _init_relativistic(self, metric, c, m, form, adapt_c, speed_limited_target):
+        self.kinetic = RelativisticKinetic(metric, c=c, m=m, form=form)
+        self.m = self.kinetic.m
+        self.form = form
+        self.adapt_c = bool(adapt_c)
+        self.speed_limited_target = float(speed_limited_target)
+        self._initial_c = self.kinetic.c
+        self._c_adapt_count = 0
+
+    @property
+    def c(self) -> float:
+        """The speed of light (in units of the posterior scale that M^{-1} encodes)."""
+        return self.kinetic.c
+
+    @c.setter
+    def c(self, value: float) -> None:
+        if not (np.isfinite(value) and value > 0):
+            raise ValueError(f"c must be a positive finite number, got {value!r}.")
+        self.kinetic.c = float(value)
+
+    def reset(self):
+        super().reset()
+        if hasattr(self, "kinetic"):
+            self.c = self._initial_c
+            self._c_adapt_count = 0
+
+    def adapt_speed_of_light(self, speed_limited_fraction: float, tune: bool) -> None:
+        r"""Robbins–Monro step on :math:`\log c` toward the target speed-limited fraction.
+
+        :math:`\log c_{t+1} = \log c_t + (t + 10)^{-0.6} (f_t - f^*)`, where
+        :math:`f_t` is the share of this draw's steps that moved faster than 0.9 c
+        and :math:`f^*` the target: more speed-limited steps than wanted raise c
+        (Robbins & Monro, Ann. Math. Statist. 22, 400-407, 1951; the gain
+        exponent 0.6 lies in (1/2, 1] as their conditions need). Only during tuning.
+        """
+        if not (tune and self.adapt_c) or not np.isfinite(speed_limited_fraction):
+            return
+        gain = (self._c_adapt_count + 10) ** -0.6
+        self._c_adapt_count += 1
+        log_c = np.log(self.c) + gain * (speed_limited_fraction - self.speed_limited_target)
+        self.c = float(
+            np.exp(np.clip(log_c, np.log(self._initial_c) - 7, np.log(self._initial_c) + 7))
+        )
+
+    def velocity(self, x, out=None):
+        """Return dK/dp (written into ``out`` when given)."""
+        v = self.kinetic.velocity(x)
+        if out is None:
+            return v
+        out[...] = v
+        return None
+
+    def energy(self, x, velocity=None):
+        """Return K(p) (the velocity argument is ignored: K is not quadratic)."""
+        return self.kinetic.energy(x)
+
+    def velocity_energy(self, x, v_out):
+        """Write dK/dp into ``v_out`` and return K(p)."""
+        energy, v = self.kinetic.energy_and_velocity(x)
+        v_out[...] = v
+        return energy
+
+    def random(self):
+        """Draw p exactly from exp(-K(p))."""
+        return self.kinetic.sample(self.rng).astype(self.dtype, copy=False)
+
+
+@dataclass_state
+class RelativisticDiagAdaptState(QuadPotentialDiagAdaptState):
+    """PyMC's diagonal adaptation state plus the speed of light and its adaptation."""
+
+    c: float
+    _c_adapt_count: int
+    m: float = field(metadata={"frozen": True})
+    form: str = field(metadata={"frozen": True})
+    adapt_c: bool = field(metadata={"frozen": True})
+    speed_limited_target: float = field(metadata={"frozen": True})
+    _initial_c: float = field(metadata={"frozen": True})
+
+
+@dataclass_state
+class RelativisticFullAdaptState(QuadPotentialFullAdaptState):
+    """PyMC's dense adaptation state plus the speed of light and its adaptation."""
+
+    c: float
+    _c_adapt_count: int
+    m: float = field(metadata={"frozen": True})
+    form: str = field(metadata={"frozen": True})
+    adapt_c: bool = field(metadata={"frozen": True})
+    speed_limited_target: float = field(metadata={"frozen": True})
+    _initial_c: float = field(metadata={"frozen": True})
+
+
+class RelativisticDiagAdapt(_RelativisticPotentialMixin, QuadPotentialDiagAdapt):
+    """Relativistic kinetic energy on PyMC's adaptive diagonal mass matrix."""
+
+    _state_class = RelativisticDiagAdaptState
+
+    def __init__(self, n, *, c, m, form, adapt_c, speed_limited_target, dtype, rng):
+        super().__init__(
+            n, np.zeros(n, dtype=dtype), np.ones(n, dtype=dtype), 10, dtype=dtype, rng=rng
+        )
+        self._init_relativistic(
+            _LiveDiagonalMetric(self), c, m, form, adapt_c, speed_limited_target
+        )
+
+
+class RelativisticFullAdapt(_RelativisticPotentialMixin, QuadPotentialFullAdapt):
+    """Relativistic kinetic energy on PyMC's adaptive dense mass matrix."""
+
+    _state_class = RelativisticFullAdaptState
+
+    def __init__(self, n, *, c, m, form, adapt_c, speed_limited_target, dtype, rng):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "QuadPotentialFullAdapt is an experimental")
+            super().__init__(
+                n, np.zeros(n, dtype=dtype), np.eye(n, dtype=dtype), 10, dtype=dtype, rng=rng
+            )
+        self._init_relativistic(_LiveDenseMetric(self), c, m, form, adapt_c, speed_limited_target)
+
+
+class SpeedRecordingKinetic(KineticEnergy):
+    """A relativistic kinetic energy that records the speed of every drift.
+
+    Every drift of a splitting integrator calls :meth:`velocity` exactly once, so
+    the counters give, per draw, the mean of |v|_M / c over the drifts
+    (``speed_fraction``) and the share of drifts faster than 0.9 c
+    (``speed_limited_fraction``; per coordinate for the per-coordinate form).
+    The counters are scratch for one draw: the step calls :meth:`reset` first.
+    """
+
+    def __init__(self, kinetic: RelativisticKinetic):
+        self.kinetic = kinetic
+        self.reset()
+
+    @property
+    def metric(self) -> Metric:  # type: ignore[override]
+        """The wrapped kinetic energy's metric."""
+        return self.kinetic.metric
+
+    def reset(self) -> None:
+        """Zero the counters."""
+        self._n = 0
+        self._speed_sum = 0.0
+        self._limited_sum = 0.0
+
+    def summary(self) -> tuple[float, float]:
+        """Return ``(speed_fraction, speed_limited_fraction)`` since the reset (nan if none)."""
+        if self._n == 0:
+            return math.nan, math.nan
+        return self._speed_sum / self._n, self._limited_sum / self._n
+
+    def velocity(self, p: np.ndarray) -> np.ndarray:
+        """Return dK/dp and record the drift's speed."""
+        v, speed = self.kinetic.velocity_and_speed(p)
+        self._n += 1
+        self._speed_sum += float(np.mean(speed))
+        self._limited_sum += float(np.mean(speed > 0.9))
+        return v
+
+    def energy(self, p: np.ndarray) -> float:
+        """Return K(p)."""
+        return self.kinetic.energy(p)
+
+    def energy_and_velocity(self, p: np.ndarray) -> tuple[float, np.ndarray]:
+        """Return ``(K(p), dK/dp)`` (not a drift: nothing is recorded)."""
+        return self.kinetic.energy_and_velocity(p)
+
+    def sample(self, rng: np.random.Generator) -> np.ndarray:
+        """Draw p exactly from exp(-K(p))."""
+        return self.kinetic.sample(rng)

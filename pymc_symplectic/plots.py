@@ -9,6 +9,7 @@ from os import PathLike
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from pymc_symplectic import integrators as _integrators
 from pymc_symplectic.dynamics import Trajectory, resolve_integrator, simulate
@@ -24,7 +25,10 @@ __all__ = [
     "energy_error_runs",
     "plot_convergence",
     "plot_energy_error",
+    "plot_energy_error_vs_step_size",
+    "plot_energy_transitions",
     "plot_phase_portrait",
+    "plot_sampler_efficiency",
     "save_figure",
 ]
 
@@ -499,5 +503,258 @@ def plot_convergence(
     )
     ax.set_title(
         f"Convergence on the harmonic oscillator: error $\\propto h^p$ at t = {final_time:g}"
+    )
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Sampler comparison (pymc_symplectic.compare) and model diagnostics
+# ---------------------------------------------------------------------------
+
+_BASELINE_COLOUR = "0.55"
+
+
+def _bar_colours(labels: Sequence[str], baseline: str) -> list[str]:
+    colours, k = [], 0
+    for label in labels:
+        if label == baseline:
+            colours.append(_BASELINE_COLOUR)
+        else:
+            colours.append(_COLOURS[k % len(_COLOURS)])
+            k += 1
+    return colours
+
+
+def plot_sampler_efficiency(result) -> Figure:
+    """Bar charts of ESS per 1000 gradient evaluations and ESS per second, by sampler.
+
+    Solid bars are the smallest bulk ESS, hatched bars the smallest tail ESS over
+    all parameters; the dashed (bulk) and dotted (tail) lines mark PyMC's NUTS,
+    measured in the same comparison, and each bar is labelled with its ratio to it.
+
+    Parameters
+    ----------
+    result
+        A :class:`~pymc_symplectic.compare.ComparisonResult`.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Two panels: per gradient (the cost measure fair across integrators) and
+        per second of ``pm.sample`` wall time (tuning included).
+    """
+    table = result.table
+    labels = list(table.index)
+    baseline = result.baseline
+    colours = _bar_colours(labels, baseline)
+    x = np.arange(len(labels))
+    width = 0.38
+    fig = Figure(figsize=(max(8.0, 1.5 * len(labels) + 4.5), 5.2), layout="constrained")
+    axes = fig.subplots(1, 2)
+    panels = (
+        ("per_1k_grad", "ESS per 1000 gradient evaluations"),
+        ("per_s", "ESS per second (pm.sample wall time)"),
+    )
+    for ax, (suffix, title) in zip(axes, panels, strict=True):
+        for offset, kind, hatch, line in ((-1, "bulk", None, "--"), (1, "tail", "//", ":")):
+            values = table[f"ess_{kind}_{suffix}"].to_numpy(dtype=float)
+            ratios = table[f"ess_{kind}_{suffix}_ratio"].to_numpy(dtype=float)
+            bars = ax.bar(
+                x + offset * width / 2,
+                np.nan_to_num(values, nan=0.0),
+                width,
+                color=colours,
+                hatch=hatch,
+                edgecolor="white" if hatch else None,
+                alpha=1.0 if kind == "bulk" else 0.6,
+                label=f"min {kind} ESS",
+            )
+            ax.bar_label(
+                bars,
+                labels=["" if not np.isfinite(r) else f"×{r:.2g}" for r in ratios],
+                fontsize=8,
+                padding=2,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85},
+            )
+            base = float(table.loc[baseline, f"ess_{kind}_{suffix}"])
+            if np.isfinite(base):
+                ax.axhline(base, color="black", linestyle=line, linewidth=1.1)
+        ax.set_xticks(x, labels, rotation=20, ha="right")
+        ax.set_title(title, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+        ax.margins(y=0.15)
+    fig.legend(
+        handles=[
+            _legend_patch("min bulk ESS", None),
+            _legend_patch("min tail ESS", "//"),
+            _legend_line("PyMC NUTS (bulk)", "--"),
+            _legend_line("PyMC NUTS (tail)", ":"),
+        ],
+        loc="outside lower center",
+        ncols=4,
+        fontsize=9,
+    )
+    settings = getattr(result, "settings", {})
+    fig.suptitle(
+        "Sampling efficiency; bar labels: ratio to PyMC NUTS in the same run"
+        + (
+            f"\n{settings['chains']} chains x {settings['draws']} draws "
+            f"(+{settings['tune']} tuning)"
+            if settings
+            else ""
+        ),
+        fontsize=11,
+    )
+    return fig
+
+
+def _legend_patch(label: str, hatch: str | None):
+    from matplotlib.patches import Patch
+
+    return Patch(facecolor="0.7", hatch=hatch, edgecolor="white" if hatch else None, label=label)
+
+
+def _legend_line(label: str, style: str):
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color="black", linestyle=style, label=label)
+
+
+def plot_energy_transitions(result_or_runs, *, bins: int = 40) -> Figure:
+    r"""Marginal energy and energy-transition distributions, one panel per sampler.
+
+    Betancourt's diagnostic (Diagnosing suboptimal cotangent disintegrations in
+    HMC, arXiv:1604.00695, 2016, sec. 3): the histogram of the centred energy
+    :math:`E - \mathrm{median}(E)` against that of the transitions :math:`\Delta E` between
+    draws. When the transitions are much narrower than the marginal, momentum
+    resampling explores the energy levels slowly; E-BFMI (``arviz.bfmi``, min over
+    chains, in each title) below 0.3 flags it.
+
+    Parameters
+    ----------
+    result_or_runs
+        A :class:`~pymc_symplectic.compare.ComparisonResult`, or a dict label -> DataTree.
+    bins
+        Histogram bins.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure.
+    """
+    import arviz as az
+
+    runs = getattr(result_or_runs, "runs", result_or_runs)
+    if not runs:
+        raise ValueError("no runs to plot.")
+    n = len(runs)
+    columns = min(n, 3)
+    rows = math.ceil(n / columns)
+    fig = Figure(figsize=(4.4 * columns + 0.4, 3.5 * rows + 0.8), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(rows, columns, squeeze=False)).ravel()
+    for ax, (label, idata) in zip(axes, runs.items(), strict=False):
+        energy = np.asarray(idata["sample_stats"]["energy"], dtype=float)  # (chain, draw)
+        # Centred on the median: robust to the huge energies some samplers report.
+        marginal = (energy - np.nanmedian(energy[np.isfinite(energy)])).ravel()
+        transition = np.diff(energy, axis=1).ravel()
+        pooled = np.concatenate([marginal, transition])
+        finite = pooled[np.isfinite(pooled)]
+        lo, hi = (np.min(finite), np.max(finite)) if finite.size else (-1.0, 1.0)
+        # A sampler that reports huge energies after divergences (PyMC's HMC reports the
+        # rejected proposal's) would squash the histograms: draw within 5 IQR of the quartiles.
+        if finite.size:
+            q1, q3 = np.quantile(finite, [0.25, 0.75])
+            lo, hi = max(lo, q1 - 5 * (q3 - q1)), min(hi, q3 + 5 * (q3 - q1))
+        edges = np.linspace(lo, hi, bins + 1)
+        for values, colour, text in (
+            (marginal, "#1f77b4", r"marginal energy $E - \mathrm{median}(E)$"),
+            (transition, "#ff7f0e", r"energy transition $\Delta E$"),
+        ):
+            inside = values[np.isfinite(values) & (values >= lo) & (values <= hi)]
+            ax.hist(inside, bins=edges, density=True, alpha=0.55, color=colour, label=text)
+        outside = int(np.sum(~np.isfinite(pooled) | (pooled < lo) | (pooled > hi)))
+        if outside:
+            ax.text(
+                0.98,
+                0.95,
+                f"{outside} extreme values\nnot drawn",
+                transform=ax.transAxes,
+                ha="right",
+                va="top",
+                fontsize=8,
+            )
+        low = float(np.min(np.asarray(az.bfmi(idata)["energy"])))
+        flag = "  (< 0.3: low)" if low < 0.3 else ""
+        ax.set_title(f"{label}\nE-BFMI min over chains = {low:.2f}{flag}", fontsize=10)
+        ax.set_xlabel("energy (centred)")
+        ax.set_yticks([])
+        ax.grid(alpha=0.3)
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=9)
+    fig.suptitle("Energy: marginal distribution vs transitions between draws", fontsize=11)
+    return fig
+
+
+def plot_energy_error_vs_step_size(curves, *, title: str | None = None) -> Figure:
+    r"""Energy error against step size (log-log) and against gradient cost, per integrator.
+
+    Each curve is an :class:`~pymc_symplectic.diagnostics.EnergyErrorCurve`: the
+    mean :math:`|\Delta H|` after a fixed time on a model, from
+    :func:`~pymc_symplectic.diagnostics.energy_error_curve`. Left: against the
+    step size, where the slope is the order; right: against the gradient
+    evaluations per unit time, the cost that matters in HMC.
+
+    Parameters
+    ----------
+    curves
+        A sequence of energy-error curves.
+    title
+        Figure title; default names the integration time.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; the legend gives each fitted slope and declared order.
+    """
+    curves = list(curves)
+    if not curves:
+        raise ValueError("curves must hold at least one EnergyErrorCurve.")
+    fig = Figure(figsize=(12.0, 5.0), layout="constrained")
+    left, right = fig.subplots(1, 2, sharey=True)
+    for i, curve in enumerate(curves):
+        method = _integrators.get(curve.integrator)
+        mean = curve.mean_error.astype(float)
+        keep = np.isfinite(mean) & (mean > 0)
+        style = {
+            "color": _COLOURS[i % len(_COLOURS)],
+            "linestyle": "-" if method.symplectic else (0, (5, 2)),
+            "marker": _MARKERS[i % len(_MARKERS)],
+            "markerfacecolor": "none",
+            "markeredgewidth": 1.3,
+            "linewidth": 1.4,
+        }
+        label = f"{curve.integrator}: slope {curve.slope:.2f} (order {curve.order})"
+        left.plot(curve.step_sizes[keep], mean[keep], label=label, **style)
+        cost = curve.grad_evals / curve.integration_time
+        right.plot(cost[keep], mean[keep], **style)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(alpha=0.3, which="both")
+    # Label the measured step sizes only: log-axis minor labels overlap on a short range.
+    ticks = np.unique(np.concatenate([c.step_sizes for c in curves]))
+    left.set_xticks(ticks, [f"{t:.3g}" for t in ticks])
+    left.xaxis.set_minor_formatter(NullFormatter())
+    right.xaxis.set_minor_formatter(NullFormatter())
+    left.set_xlabel("step size $h$")
+    right.set_xlabel("gradient evaluations per unit time")
+    left.set_ylabel(r"mean $|H(T) - H(0)|$ over start points")
+    left.legend(loc="lower right", title="fitted slope (order)", fontsize=9, title_fontsize=9)
+    time_ = curves[0].integration_time
+    fig.suptitle(
+        title or f"Energy error after a fixed time T = {time_:g} on the model",
+        fontsize=11,
     )
     return fig

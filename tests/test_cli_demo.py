@@ -31,7 +31,7 @@ def demo_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("demo") / "nested" / "figures"
     stdout, stderr = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-        status = main(["demo", "--out", out])
+        status = main(["classical", "--out", out])
     return status, out, stdout.getvalue(), stderr.getvalue()
 
 
@@ -110,7 +110,7 @@ def test_module_help_exits_zero():
     assert "demo" in result.stdout and "integrators" in result.stdout
 
 
-@pytest.mark.parametrize("argv", [["--help"], ["demo", "--help"], ["integrators", "--help"]])
+@pytest.mark.parametrize("argv", [["--help"], ["classical", "--help"], ["integrators", "--help"]])
 def test_help_returns_zero(argv, capsys):
     assert main(argv) == 0
     assert "usage:" in capsys.readouterr().out
@@ -131,19 +131,19 @@ def one_line_error(argv, capsys) -> str:
 def test_out_under_a_regular_file_is_a_one_line_error(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
-    message = one_line_error(["demo", "--out", blocker / "figures"], capsys)
+    message = one_line_error(["classical", "--out", blocker / "figures"], capsys)
     assert str(blocker / "figures") in message
 
 
 def test_out_that_is_a_file_is_a_one_line_error(tmp_path, capsys):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a directory")
-    message = one_line_error(["demo", "--out", blocker], capsys)
+    message = one_line_error(["classical", "--out", blocker], capsys)
     assert "is a file" in message
 
 
 @pytest.mark.parametrize(
-    "argv", [["frobnicate"], [], ["integrators", "--bogus"], ["demo", "--out"]]
+    "argv", [["frobnicate"], [], ["integrators", "--bogus"], ["classical", "--out"]]
 )
 def test_usage_mistakes_are_one_line_errors(argv, capsys):
     one_line_error(argv, capsys)

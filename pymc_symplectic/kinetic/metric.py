@@ -20,6 +20,8 @@ class Metric(ABC):
     """A positive-definite mass matrix M, held through its inverse."""
 
     dim: int
+    #: Whether M is diagonal (needed by per-coordinate kinetic energies).
+    is_diagonal: bool = False
 
     @abstractmethod
     def inverse_apply(self, p: np.ndarray) -> np.ndarray:
@@ -42,6 +44,8 @@ class DiagonalMetric(Metric):
     inverse_mass
         1-d array of positive, finite inverse masses (posterior variances).
     """
+
+    is_diagonal = True
 
     def __init__(self, inverse_mass):
         inverse_mass = np.array(inverse_mass, dtype=float)

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.stats
 
 from pymc_symplectic.kinetic.base import KineticEnergy
-from pymc_symplectic.kinetic.metric import DiagonalMetric, as_metric
+from pymc_symplectic.kinetic.metric import as_metric
 
 __all__ = ["FORMS", "RelativisticKinetic"]
 
@@ -97,7 +97,7 @@ class RelativisticKinetic(KineticEnergy):
             raise ValueError(f"form must be one of {FORMS}, got {form!r}.")
         self.form = form
         self.metric = as_metric(inverse_mass)
-        if form == "per_coordinate" and not isinstance(self.metric, DiagonalMetric):
+        if form == "per_coordinate" and not self.metric.is_diagonal:
             raise ValueError(
                 "form='per_coordinate' needs a diagonal mass matrix (a 1-d inverse_mass); "
                 "use form='isotropic' with a dense one."
@@ -134,6 +134,14 @@ class RelativisticKinetic(KineticEnergy):
         """Return ``(K(p), dK/dp)`` sharing the square root."""
         _, root = self._root(p)
         return float(self.c * np.sum(root)), self.c * self.metric.inverse_apply(p / root)
+
+    def velocity_and_speed(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return dK/dp and :meth:`speed_fraction` sharing the square root."""
+        y, root = self._root(p)
+        v = self.c * self.metric.inverse_apply(p / root)
+        if self.form == "per_coordinate":
+            return v, np.abs(y) / root
+        return v, np.array([_scaled_norm(y) / root])
 
     def speed_fraction(self, p: np.ndarray) -> np.ndarray:
         """Return |v|_M / c in (0, 1): one value (isotropic) or one per coordinate."""

@@ -8,15 +8,10 @@ from dataclasses import field
 from typing import Any
 
 import numpy as np
-import scipy.optimize
-import scipy.stats
 from rich.progress import TextColumn
 from rich.table import Column
 
-from pymc_symplectic import integrators as _integrators
 from pymc_symplectic._pymc_compat import (
-    KINETIC_ENERGIES,
-    METRICS,
     DivergenceInfo,
     HamiltonianMC,
     HamiltonianMCState,
@@ -30,50 +25,23 @@ from pymc_symplectic._pymc_compat import (
     dataclass_state,
     default_float_dtype,
     get_random_generator,
-    is_continuous,
     make_potential_and_kinetic,
     model_context,
     model_size,
-    resolve_value_vars,
     unif,
 )
 from pymc_symplectic.integrators.base import Integrator
+from pymc_symplectic.step_methods._common import (
+    continuous_vars,
+    default_target_accept,
+    initial_step_ratio,
+    positive_finite,
+    resolve_hmc_integrator,
+    validate_common,
+    validate_target_accept,
+)
 
 __all__ = ["SymplecticHMC", "SymplecticHMCState", "default_target_accept", "initial_step_ratio"]
-
-
-def initial_step_ratio(integrator: Integrator) -> float:
-    """Return the scheme's linear stability limit over leapfrog's (1 for non-splitting methods).
-
-    See :attr:`pymc_symplectic.integrators.SplittingIntegrator.stability_limit`.
-    """
-    limit = getattr(integrator, "stability_limit", math.nan)
-    return 1.0 if math.isnan(limit) else limit / _integrators.get("leapfrog").stability_limit
-
-
-def default_target_accept(order: int) -> float:
-    r"""Return the asymptotically optimal mean acceptance rate for an integrator of ``order``.
-
-    Beskos, Pillai, Roberts, Sanz-Serna & Stuart (2013), "Optimal tuning of the
-    hybrid Monte Carlo algorithm", Bernoulli 19(5A), 1501-1534: in dimension
-    :math:`d \to \infty`, with step :math:`h = l d^{-1/(2r)}` for an integrator of
-    order :math:`r`, the energy error is :math:`N(\mu, 2\mu)` with
-    :math:`\mu \propto l^{2r}`, the acceptance rate is
-    :math:`a = 2\Phi(-u)` with :math:`u \propto l^r`, and the work per unit time
-    is :math:`\propto 1/h`. Maximising :math:`l\,a(l) \propto u^{1/r}\Phi(-u)` gives
-    :math:`\Phi(-u) = r\,u\,\varphi(u)`. For :math:`r = 2` this is their 0.651;
-    the paper notes the optimum rises with the order: 0.796 for :math:`r = 4`,
-    0.856 for 6, 0.888 for 8. Rounded to two decimals.
-    """
-    r = int(order)
-    if r < 1:
-        raise ValueError(f"order must be an integer >= 1, got {order!r}.")
-
-    def stationarity(u):
-        return scipy.stats.norm.cdf(-u) - r * u * scipy.stats.norm.pdf(u)
-
-    u = scipy.optimize.brentq(stationarity, 1e-9, 20.0)
-    return round(float(2 * scipy.stats.norm.cdf(-u)), 2)
 
 
 @dataclass_state
@@ -83,43 +51,6 @@ class SymplecticHMCState(HamiltonianMCState):
     integrator_name: str = field(metadata={"frozen": True})
     kinetic_name: str = field(metadata={"frozen": True})
     metric: str = field(metadata={"frozen": True})
-
-
-def _positive_finite(name: str, value) -> float:
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return float(value)
-
-
-def _resolve_hmc_integrator(integrator) -> Integrator:
-    if isinstance(integrator, str):
-        method = _integrators.get(integrator)  # ValueError listing the names when unknown
-    elif isinstance(integrator, Integrator):
-        method = integrator
-    else:
-        raise ValueError(
-            "integrator must be a registered name or an Integrator, got "
-            f"{integrator!r}. Registered: {', '.join(_integrators.available())}."
-        )
-    if not method.hmc_valid:
-        valid = [n for n in _integrators.available() if _integrators.get(n).hmc_valid]
-        missing = [
-            what
-            for what, ok in (("symplectic", method.symplectic), ("symmetric", method.symmetric))
-            if not ok
-        ]
-        raise ValueError(
-            f"integrator={method.name!r} is not {' and '.join(missing)}. HMC's Metropolis "
-            "correction min(1, exp(-dH)) satisfies detailed balance only for a "
-            "volume-preserving (symplectic) and reversible (symmetric) map. Use one of: "
-            f"{', '.join(valid)}."
-        )
-    return method
 
 
 class SymplecticHMC(HamiltonianMC):
@@ -277,18 +208,17 @@ class SymplecticHMC(HamiltonianMC):
         initial_point=None,
         dtype=None,
     ):
-        method = _resolve_hmc_integrator(integrator)
-        if kinetic not in KINETIC_ENERGIES:
-            raise ValueError(
-                f"kinetic={kinetic!r} is not supported; use one of {', '.join(KINETIC_ENERGIES)}."
-            )
-        if metric not in METRICS:
-            raise ValueError(
-                f"metric={metric!r} is not supported; use one of {', '.join(METRICS)}."
-            )
-        path_length = _positive_finite("path_length", path_length)
-        step_scale = _positive_finite("step_scale", step_scale)
-        Emax = _positive_finite("Emax", Emax)
+        method = resolve_hmc_integrator(integrator)
+        validate_common(
+            kinetic=kinetic,
+            metric=metric,
+            compile_kwargs=compile_kwargs,
+            scaling=scaling,
+            potential=potential,
+        )
+        path_length = positive_finite("path_length", path_length)
+        step_scale = positive_finite("step_scale", step_scale)
+        Emax = positive_finite("Emax", Emax)
         if (
             not isinstance(max_steps, numbers.Integral)
             or isinstance(max_steps, bool)
@@ -297,30 +227,16 @@ class SymplecticHMC(HamiltonianMC):
             raise ValueError(f"max_steps must be an integer >= 1, got {max_steps!r}.")
         if target_accept is None:
             target_accept = default_target_accept(method.order)
-        elif (
-            not isinstance(target_accept, numbers.Real)
-            or isinstance(target_accept, bool)
-            or not 0 < target_accept < 1
-        ):
-            raise ValueError(
-                "target_accept must be a number in the open interval (0, 1), "
-                f"got {target_accept!r}."
-            )
+        else:
+            target_accept = validate_target_accept(target_accept)
         if step_rand is not None and not callable(step_rand):
             raise ValueError(
                 f"step_rand must be a function (step_size, rng=...) -> step_size or None, "
                 f"got {step_rand!r}."
             )
-        if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
-            raise ValueError(f"compile_kwargs must be a dict, got {compile_kwargs!r}.")
-        if scaling is not None and potential is not None:
-            raise ValueError(
-                "Can not specify both potential and scaling: pass a QuadPotential "
-                "or a scaling (with is_cov), not both."
-            )
 
         model = model_context(model)
-        vars = self._continuous_vars(vars, model)
+        vars = continuous_vars(vars, model, "SymplecticHMC")
         size = model_size(model, vars, initial_point)
         dtype = default_float_dtype() if dtype is None else dtype
         rng = get_random_generator(rng)
@@ -365,28 +281,6 @@ class SymplecticHMC(HamiltonianMC):
         self.integrator = PyMCIntegratorAdapter(
             method, kinetic_energy, self.potential, self._logp_dlogp_func
         )
-
-    @staticmethod
-    def _continuous_vars(vars, model) -> list:
-        if vars is None:
-            continuous = model.continuous_value_vars
-            if not continuous:
-                names = [v.name for v in model.value_vars]
-                raise ValueError(
-                    "SymplecticHMC needs continuous variables, but every free variable of the "
-                    f"model is discrete: {names}. Use a step method for discrete variables "
-                    "(e.g. pm.Metropolis) instead."
-                )
-            return continuous
-        value_vars = resolve_value_vars(vars if isinstance(vars, list | tuple) else [vars], model)
-        discrete = [v.name for v in value_vars if not is_continuous(v)]
-        if discrete:
-            raise ValueError(
-                f"SymplecticHMC can not sample the discrete variables {discrete}; pass only "
-                "continuous variables in vars and let PyMC assign a discrete step method "
-                "(e.g. pm.Metropolis) to the others."
-            )
-        return value_vars
 
     def astep(self, q0: RaveledVars):
         """Perform one HMC draw; see the class docstring for the statistics."""

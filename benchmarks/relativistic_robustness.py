@@ -1,0 +1,151 @@
+"""Robustness of RelativisticHMC against Gaussian-kinetic SymplecticHMC at inflated step sizes.
+
+For each model: tune each sampler once (step size by dual averaging, mass matrix,
+and for RelativisticHMC the speed of light) to get its tuned step size h*; then,
+for k in STEP_FACTORS, sample again with the step size fixed at k * h* (the mass
+matrix and c still adapt during tuning) and record post-tuning divergences and
+bulk ESS per 1000 gradient evaluations (ArviZ's ``ess``, minimum over parameters).
+Medians over SEEDS. All runs of a table happen side by side in one process.
+
+Run: ``.venv/bin/python benchmarks/relativistic_robustness.py [--quick] [--out DIR]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+import arviz as az
+import numpy as np
+import pandas as pd
+import pymc as pm
+
+from pymc_symplectic import examples
+from pymc_symplectic.step_methods import SymplecticHMC
+from pymc_symplectic.step_methods.relativistic import RelativisticHMC
+
+STEP_FACTORS = (1.0, 1.5, 2.0, 3.0, 4.0)
+SAMPLERS = {
+    "gaussian": (SymplecticHMC, {}),
+    "relativistic per-coordinate": (RelativisticHMC, {"form": "per_coordinate"}),
+    "relativistic isotropic": (RelativisticHMC, {"form": "isotropic"}),
+}
+
+
+def heavy_tailed(dim: int = 10):
+    """Independent Student-t coordinates with 2 degrees of freedom (infinite variance)."""
+    with pm.Model() as model:
+        pm.StudentT("x", nu=2.0, mu=0.0, sigma=1.0, shape=dim)
+    return model
+
+
+MODELS = {
+    "funnel": lambda: examples.get("funnel").build(),
+    "student_t2": heavy_tailed,
+}
+
+
+def _sample(model, cls, kwargs, seed, tune, draws, **extra):
+    with model:
+        step = cls(**kwargs, **extra)
+        return pm.sample(
+            step=step,
+            tune=tune,
+            draws=draws,
+            chains=2,
+            cores=1,
+            random_seed=seed,
+            progressbar=False,
+            compute_convergence_checks=False,
+        ), step
+
+
+def run(tune: int, draws: int, seeds: list[int]) -> pd.DataFrame:
+    """Return one row per (model, sampler, step factor, seed)."""
+    rows = []
+    for model_name, build in MODELS.items():
+        for label, (cls, kwargs) in SAMPLERS.items():
+            for seed in seeds:
+                tuned, step = _sample(build(), cls, kwargs, seed, tune, draws)
+                h_star = float(tuned.sample_stats.step_size_bar.values[0, -1])
+                ratio = step.stability_ratio
+                dim = step.potential._n
+                for factor in STEP_FACTORS:
+                    # SymplecticHMC starts at step_scale / d**0.25 * ratio; solve for k h*.
+                    step_scale = factor * h_star * dim**0.25 / ratio
+                    start = time.perf_counter()
+                    idata, _ = _sample(
+                        build(),
+                        cls,
+                        kwargs,
+                        seed + 1000,
+                        tune,
+                        draws,
+                        step_scale=step_scale,
+                        adapt_step_size=False,
+                        step_rand=None,
+                    )
+                    stats = idata.sample_stats
+                    ess = az.ess(idata, method="bulk")
+                    ess_min = float(min(np.min(ess[v].values) for v in ess.data_vars))
+                    grads = float(stats.n_grad_evals.values.sum())
+                    rows.append(
+                        {
+                            "model": model_name,
+                            "sampler": label,
+                            "seed": seed,
+                            "step_factor": factor,
+                            "step_size": float(stats.step_size.values.mean()),
+                            "divergences": int(stats.diverging.values.sum()),
+                            "ess_bulk_min": ess_min,
+                            "ess_per_1000_grads": 1000 * ess_min / grads,
+                            "acceptance": float(stats.acceptance_rate.values.mean()),
+                            "speed_of_light": float(stats.speed_of_light.values[0, -1])
+                            if "speed_of_light" in stats
+                            else np.nan,
+                            "seconds": time.perf_counter() - start,
+                        }
+                    )
+                    print(rows[-1], flush=True)
+    return pd.DataFrame(rows)
+
+
+def to_markdown(table: pd.DataFrame) -> str:
+    """Format a table as GitHub Markdown, numbers to 3 significant digits."""
+
+    def cell(value):
+        return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+    lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(False)]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer draws and one seed")
+    parser.add_argument("--out", default="outputs/benchmarks", help="output folder")
+    args = parser.parse_args()
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    tune, draws, seeds = (300, 500, [1]) if args.quick else (1000, 1000, [1, 2, 3])
+    table = run(tune, draws, seeds)
+    summary = (
+        table.groupby(["model", "sampler", "step_factor"])[
+            ["divergences", "ess_per_1000_grads", "acceptance", "speed_of_light"]
+        ]
+        .median()
+        .reset_index()
+    )
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "relativistic_robustness_runs.csv", index=False)
+    summary.to_csv(out / "relativistic_robustness.csv", index=False)
+    markdown = to_markdown(summary)
+    (out / "relativistic_robustness.md").write_text(markdown)
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""Argument checks and defaults shared by the Hamiltonian step methods."""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import scipy.optimize
+import scipy.stats
+
+from pymc_symplectic import integrators as _integrators
+from pymc_symplectic._pymc_compat import (
+    KINETIC_ENERGIES,
+    METRICS,
+    is_continuous,
+    resolve_value_vars,
+)
+from pymc_symplectic.integrators.base import Integrator
+
+__all__ = [
+    "continuous_vars",
+    "default_target_accept",
+    "initial_step_ratio",
+    "positive_finite",
+    "resolve_hmc_integrator",
+    "validate_common",
+    "validate_target_accept",
+]
+
+
+def initial_step_ratio(integrator: Integrator) -> float:
+    """Return the scheme's linear stability limit over leapfrog's (1 for non-splitting methods).
+
+    See :attr:`pymc_symplectic.integrators.SplittingIntegrator.stability_limit`.
+    """
+    limit = getattr(integrator, "stability_limit", math.nan)
+    return 1.0 if math.isnan(limit) else limit / _integrators.get("leapfrog").stability_limit
+
+
+def default_target_accept(order: int) -> float:
+    r"""Return the asymptotically optimal mean acceptance rate for an integrator of ``order``.
+
+    Beskos, Pillai, Roberts, Sanz-Serna & Stuart (2013), "Optimal tuning of the
+    hybrid Monte Carlo algorithm", Bernoulli 19(5A), 1501-1534: in dimension
+    :math:`d \to \infty`, with step :math:`h = l d^{-1/(2r)}` for an integrator of
+    order :math:`r`, the energy error is :math:`N(\mu, 2\mu)` with
+    :math:`\mu \propto l^{2r}`, the acceptance rate is
+    :math:`a = 2\Phi(-u)` with :math:`u \propto l^r`, and the work per unit time
+    is :math:`\propto 1/h`. Maximising :math:`l\,a(l) \propto u^{1/r}\Phi(-u)` gives
+    :math:`\Phi(-u) = r\,u\,\varphi(u)`. For :math:`r = 2` this is their 0.651;
+    the paper notes the optimum rises with the order: 0.796 for :math:`r = 4`,
+    0.856 for 6, 0.888 for 8. Rounded to two decimals.
+    """
+    r = int(order)
+    if r < 1:
+        raise ValueError(f"order must be an integer >= 1, got {order!r}.")
+
+    def stationarity(u):
+        return scipy.stats.norm.cdf(-u) - r * u * scipy.stats.norm.pdf(u)
+
+    u = scipy.optimize.brentq(stationarity, 1e-9, 20.0)
+    return round(float(2 * scipy.stats.norm.cdf(-u)), 2)
+
+
+def positive_finite(name: str, value) -> float:
+    """Return ``value`` as a float; ``ValueError`` unless it is a positive finite number."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
+    return float(value)
+
+
+def validate_target_accept(target_accept) -> float:
+    """Return ``target_accept`` as a float, or raise ``ValueError`` unless it lies in (0, 1)."""
+    if (
+        not isinstance(target_accept, numbers.Real)
+        or isinstance(target_accept, bool)
+        or not 0 < target_accept < 1
+    ):
+        raise ValueError(
+            f"target_accept must be a number in the open interval (0, 1), got {target_accept!r}."
+        )
+    return float(target_accept)
+
+
+def validate_common(*, kinetic, metric, compile_kwargs, scaling, potential) -> None:
+    """Check the arguments every Hamiltonian step method takes, before any compilation."""
+    if kinetic not in KINETIC_ENERGIES:
+        raise ValueError(
+            f"kinetic={kinetic!r} is not supported; use one of {', '.join(KINETIC_ENERGIES)}."
+        )
+    if metric not in METRICS:
+        raise ValueError(f"metric={metric!r} is not supported; use one of {', '.join(METRICS)}.")
+    if compile_kwargs is not None and not isinstance(compile_kwargs, dict):
+        raise ValueError(f"compile_kwargs must be a dict, got {compile_kwargs!r}.")
+    if scaling is not None and potential is not None:
+        raise ValueError(
+            "Can not specify both potential and scaling: pass a QuadPotential "
+            "or a scaling (with is_cov), not both."
+        )
+    if kinetic == "relativistic" and not hasattr(potential, "adapt_speed_of_light"):
+        raise ValueError(
+            "kinetic='relativistic' is built by RelativisticHMC and RelativisticNUTS, which "
+            "adapt the mass matrix and the speed of light: use those step methods."
+        )
+
+
+def resolve_hmc_integrator(integrator) -> Integrator:
+    """Return the :class:`Integrator` for a registered name or object; refuse non-HMC-valid ones.
+
+    Raises
+    ------
+    ValueError
+        For an unknown name or another type (listing the registered names), or
+        for an integrator that is not symplectic and symmetric (naming the valid ones).
+    """
+    if isinstance(integrator, str):
+        method = _integrators.get(integrator)  # ValueError listing the names when unknown
+    elif isinstance(integrator, Integrator):
+        method = integrator
+    else:
+        raise ValueError(
+            "integrator must be a registered name or an Integrator, got "
+            f"{integrator!r}. Registered: {', '.join(_integrators.available())}."
+        )
+    if not method.hmc_valid:
+        valid = [n for n in _integrators.available() if _integrators.get(n).hmc_valid]
+        missing = [
+            what
+            for what, ok in (("symplectic", method.symplectic), ("symmetric", method.symmetric))
+            if not ok
+        ]
+        raise ValueError(
+            f"integrator={method.name!r} is not {' and '.join(missing)}. HMC's Metropolis "
+            "correction min(1, exp(-dH)) satisfies detailed balance only for a "
+            "volume-preserving (symplectic) and reversible (symmetric) map. Use one of: "
+            f"{', '.join(valid)}."
+        )
+    return method
+
+
+def continuous_vars(vars, model, step_name: str) -> list:
+    """Return the value variables a gradient-based step ``step_name`` samples.
+
+    ``vars=None`` means all continuous variables of ``model``; discrete ones are
+    refused with a ``ValueError`` naming them and the step method to use instead.
+    """
+    if vars is None:
+        continuous = model.continuous_value_vars
+        if not continuous:
+            names = [v.name for v in model.value_vars]
+            raise ValueError(
+                f"{step_name} needs continuous variables, but every free variable of the "
+                f"model is discrete: {names}. Use a step method for discrete variables "
+                "(e.g. pm.Metropolis) instead."
+            )
+        return continuous
+    value_vars = resolve_value_vars(vars if isinstance(vars, list | tuple) else [vars], model)
+    discrete = [v.name for v in value_vars if not is_continuous(v)]
+    if discrete:
+        raise ValueError(
+            f"{step_name} can not sample the discrete variables {discrete}; pass only "
+            "continuous variables in vars and let PyMC assign a discrete step method "
+            "(e.g. pm.Metropolis) to the others."
+        )
+    return value_vars
