@@ -41,7 +41,12 @@ from pymc_symplectic.kinetic.metric import Metric
 from pymc_symplectic.kinetic.relativistic import RelativisticKinetic
 
 __all__ = [
+    "KINETIC_ENERGIES",
+    "KINETIC_METHODS",
+    "METRICS",
     "Competence",
+    "KineticPotential",
+    "check_kinetic_object",
     "DivergenceInfo",
     "HMCStepData",
     "HamiltonianMC",
@@ -185,6 +190,19 @@ def make_potential_and_kinetic(
     tuple
         ``(potential, kinetic)``.
     """
+    if not isinstance(kinetic, str):
+        check_kinetic_object(kinetic)
+        if scaling is not None or potential is not None:
+            raise ValueError(
+                "A kinetic energy object carries its own mass matrix: do not pass scaling "
+                "or potential with it."
+            )
+        if kinetic.dim != size:
+            raise ValueError(
+                f"The kinetic energy has dimension {kinetic.dim} but the step samples {size} "
+                "coordinates."
+            )
+        return KineticPotential(kinetic, dtype=dtype, rng=rng), kinetic
     if kinetic == "relativistic" and metric in METRICS:
         if potential is not None and isinstance(potential, _RelativisticPotentialMixin):
             return potential, SpeedRecordingKinetic(potential.kinetic)
@@ -230,6 +248,60 @@ def make_potential_and_kinetic(
                 rng=rng,
             )
     return potential, PotentialKinetic(potential, size)
+
+
+#: What the samplers call on a kinetic energy object.
+KINETIC_METHODS = ("energy", "velocity", "energy_and_velocity", "sample")
+
+
+def check_kinetic_object(kinetic) -> None:
+    """Raise ``TypeError`` naming what a kinetic energy object lacks for sampling."""
+    missing = [name for name in KINETIC_METHODS if not callable(getattr(kinetic, name, None))]
+    if not isinstance(getattr(kinetic, "dim", None), int):
+        missing.append("dim (an int attribute)")
+    if missing:
+        raise TypeError(
+            f"kinetic={kinetic!r} lacks what the sampler needs: {', '.join(missing)}. A kinetic "
+            "energy object implements energy(p), velocity(p) (= dK/dp), "
+            "energy_and_velocity(p), sample(rng) (an exact draw from exp(-K)) and dim; "
+            "subclass pymc_symplectic.kinetic.KineticEnergy."
+        )
+
+
+class KineticPotential(QuadPotential):
+    """A kinetic energy object with a fixed mass matrix, presented as PyMC's potential.
+
+    PyMC calls ``velocity``, ``energy``, ``velocity_energy`` and ``random``; each
+    delegates to the kinetic energy (never the quadratic shortcut p.v/2), and
+    nothing adapts.
+    """
+
+    def __init__(self, kinetic: KineticEnergy, *, dtype, rng):
+        super().__init__(rng=rng)
+        self.kinetic = kinetic
+        self.dtype = dtype
+
+    def velocity(self, x, out=None):
+        """Return dK/dp (written into ``out`` when given)."""
+        v = self.kinetic.velocity(x)
+        if out is None:
+            return v
+        out[...] = v
+        return None
+
+    def energy(self, x, velocity=None):
+        """Return K(p)."""
+        return self.kinetic.energy(x)
+
+    def velocity_energy(self, x, v_out):
+        """Write dK/dp into ``v_out`` and return K(p)."""
+        energy, v = self.kinetic.energy_and_velocity(x)
+        v_out[...] = v
+        return energy
+
+    def random(self):
+        """Draw p exactly from exp(-K(p)) with the potential's generator."""
+        return np.asarray(self.kinetic.sample(self.rng), dtype=self.dtype)
 
 
 class PyMCIntegratorAdapter:

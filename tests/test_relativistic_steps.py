@@ -202,6 +202,8 @@ CORRECTNESS = [
 
 # RelativisticNUTS: 2 integrators x 2 forms x 24 = 96 more comparisons under the same
 # argument (below 96 * 3.5e-5 = 0.34%); NUTS draws mix faster, so fewer are needed.
+# With the 2 x 20 of the kinetic-object tests below, all 280 comparisons of this file
+# stay below a 1% family-wide false-alarm rate (280 * 3.5e-5 = 0.98%).
 CORRECTNESS_NUTS = [
     (integrator, form, target)
     for integrator in ("leapfrog", "bcss2")
@@ -260,3 +262,54 @@ def test_the_check_catches_gaussian_momenta_under_a_relativistic_energy():
         )
     with pytest.raises(AssertionError):
         assert_within_mcse(spec.checks(idata.posterior), Z)
+
+
+# --------------------------------------------------------------------------- kinetic objects
+
+
+class _NoSample:
+    dim = 4
+
+    def energy(self, p):
+        return 0.5 * p @ p
+
+    def velocity(self, p):
+        return p
+
+    def energy_and_velocity(self, p):
+        return self.energy(p), p
+
+
+@pytest.mark.parametrize("cls", ["SymplecticHMC", "SymplecticNUTS"])
+def test_a_kinetic_object_lacking_a_method_is_a_type_error(cls):
+    import pymc_symplectic
+
+    with normal_model():
+        with pytest.raises(TypeError, match="lacks what the sampler needs: sample"):
+            getattr(pymc_symplectic, cls)(kinetic=_NoSample())
+
+
+@pytest.mark.parametrize("cls", ["SymplecticHMC", "SymplecticNUTS"])
+def test_a_kinetic_object_is_used_as_given(cls):
+    """A fixed-mass RelativisticKinetic object samples the target correctly."""
+    import pymc_symplectic
+
+    spec = TARGETS["gaussian10"]
+    kinetic = RelativisticKinetic(np.ones(10) * 0.3, c=1.0, form="per_coordinate")
+    with spec.model():
+        step = getattr(pymc_symplectic, cls)(kinetic=kinetic)
+        assert step.potential.kinetic is kinetic
+        idata = pm.sample(
+            step=step,
+            chains=2,
+            cores=1,
+            tune=500,
+            draws=2000,
+            random_seed=17,
+            progressbar=False,
+            compute_convergence_checks=False,
+        )
+    assert_within_mcse(spec.checks(idata.posterior), Z)
+    with spec.model():
+        with pytest.raises(ValueError, match="dimension 4 but the step samples 10"):
+            getattr(pymc_symplectic, cls)(kinetic=RelativisticKinetic(np.ones(4)))

@@ -12,6 +12,7 @@ from pymc_symplectic import integrators as _integrators
 from pymc_symplectic._pymc_compat import (
     KINETIC_ENERGIES,
     METRICS,
+    check_kinetic_object,
     is_continuous,
     resolve_value_vars,
 )
@@ -89,7 +90,9 @@ def validate_target_accept(target_accept) -> float:
 
 def validate_common(*, kinetic, metric, compile_kwargs, scaling, potential) -> None:
     """Check the arguments every Hamiltonian step method takes, before any compilation."""
-    if kinetic not in KINETIC_ENERGIES:
+    if not isinstance(kinetic, str):
+        check_kinetic_object(kinetic)  # TypeError naming what is missing
+    elif kinetic not in KINETIC_ENERGIES:
         raise ValueError(
             f"kinetic={kinetic!r} is not supported; use one of {', '.join(KINETIC_ENERGIES)}."
         )

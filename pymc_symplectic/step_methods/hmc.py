@@ -31,6 +31,7 @@ from pymc_symplectic._pymc_compat import (
     unif,
 )
 from pymc_symplectic.integrators.base import Integrator
+from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
     continuous_vars,
     default_target_accept,
@@ -73,7 +74,11 @@ class SymplecticHMC(HamiltonianMC):
         :class:`~pymc_symplectic.integrators.Integrator`; it must be symplectic and
         symmetric (``hmc_valid``).
     kinetic
-        ``"gaussian"``: :math:`K = p^T M^{-1} p / 2`.
+        ``"gaussian"``: :math:`K = p^T M^{-1} p / 2` on PyMC's adaptive mass
+        matrix; or any :class:`~pymc_symplectic.kinetic.KineticEnergy` object
+        (fixed mass matrix, used as given: its ``sample`` must draw exactly from
+        exp(-K); a missing method is a ``TypeError``). The relativistic kinetic
+        energy with adaptation is :class:`~pymc_symplectic.step_methods.RelativisticHMC`.
     metric
         ``"diag"`` (PyMC's ``QuadPotentialDiagAdapt``, as its HMC sets it up) or
         ``"dense"`` (``QuadPotentialFullAdapt``). Ignored when ``scaling`` or
@@ -186,7 +191,7 @@ class SymplecticHMC(HamiltonianMC):
         vars=None,
         *,
         integrator: str | Integrator = "leapfrog",
-        kinetic: str = "gaussian",
+        kinetic: str | KineticEnergy = "gaussian",
         metric: str = "diag",
         path_length: float = 2.0,
         max_steps: int = 1024,
@@ -275,7 +280,7 @@ class SymplecticHMC(HamiltonianMC):
             compile_kwargs=compile_kwargs,
         )
         self.integrator_name = method.name
-        self.kinetic_name = kinetic
+        self.kinetic_name = kinetic if isinstance(kinetic, str) else type(kinetic).__name__
         self.metric = metric
         self.step_scale = step_scale
         self.integrator = PyMCIntegratorAdapter(

@@ -24,6 +24,7 @@ from pymc_symplectic._pymc_compat import (
     model_size,
 )
 from pymc_symplectic.integrators.base import Integrator
+from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
     continuous_vars,
     default_target_accept,
@@ -96,8 +97,11 @@ class SymplecticNUTS(NUTS):
         :class:`~pymc_symplectic.integrators.Integrator`; it must be symplectic and
         symmetric (``hmc_valid``).
     kinetic
-        ``"gaussian"``: :math:`K = p^T M^{-1} p / 2`. The relativistic kinetic
-        energy is :class:`~pymc_symplectic.step_methods.RelativisticNUTS`.
+        ``"gaussian"``: :math:`K = p^T M^{-1} p / 2` on PyMC's adaptive mass
+        matrix; or any :class:`~pymc_symplectic.kinetic.KineticEnergy` object
+        (fixed mass matrix, used as given: its ``sample`` must draw exactly from
+        exp(-K); a missing method is a ``TypeError``). The relativistic kinetic
+        energy with adaptation is :class:`~pymc_symplectic.step_methods.RelativisticNUTS`.
     metric
         ``"diag"`` (PyMC's ``QuadPotentialDiagAdapt``, as its NUTS sets it up) or
         ``"dense"`` (``QuadPotentialFullAdapt``). Ignored when ``scaling`` or
@@ -197,7 +201,7 @@ class SymplecticNUTS(NUTS):
         vars=None,
         *,
         integrator: str | Integrator = "leapfrog",
-        kinetic: str = "gaussian",
+        kinetic: str | KineticEnergy = "gaussian",
         metric: str = "diag",
         max_treedepth: int = 10,
         early_max_treedepth: int = 8,
@@ -274,7 +278,7 @@ class SymplecticNUTS(NUTS):
             compile_kwargs=compile_kwargs,
         )
         self.integrator_name = method.name
-        self.kinetic_name = kinetic
+        self.kinetic_name = kinetic if isinstance(kinetic, str) else type(kinetic).__name__
         self.metric = metric
         self.step_scale = step_scale
         self.integrator = PyMCIntegratorAdapter(
