@@ -331,24 +331,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 def _cmd_demo(args: argparse.Namespace) -> int:
     import arviz as az
 
-    from pymc_symplectic.compare import SamplerUnavailableError, parse_sampler_specs
+    from pymc_symplectic.compare import parse_sampler_specs
 
     model = _build_model(args.model)
     out = _output_dir(args.out)
     specs = parse_sampler_specs(list(DEMO_SAMPLERS))
-    # TEMPORARY FALLBACK, to be removed once SymplecticNUTS, RelativisticHMC and
-    # RelativisticNUTS have all landed: run the samplers that exist, say which did not.
-    skipped = {}
-    for label, spec in list(specs.items()):
-        try:
-            spec.resolve_class()
-        except SamplerUnavailableError:
-            skipped[label] = spec.class_name
-            del specs[label]
-    if skipped:
-        listed = ", ".join(f"{label} ({name})" for label, name in skipped.items())
-        print(f"Skipped (class not in this installation yet): {listed}.")
-
     result, files = _comparison(model, args.model, specs, args, out)
     shown = next((label for label in result.runs if label != result.baseline), result.baseline)
     free = [rv.name for rv in model.free_RVs]
