@@ -31,6 +31,7 @@ extensions = [
     "numpydoc",
     "sphinxcontrib.bibtex",
     "myst_nb",
+    "sphinx_design",
     "symplectic_docs",
 ]
 
