@@ -112,6 +112,38 @@ def run(tune: int, draws: int, seeds: list[int]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def plot(summary: pd.DataFrame, path: Path) -> None:
+    """Divergences and ESS per 1000 gradients against the step-size factor, per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    models = list(summary["model"].unique())
+    fig, axes = plt.subplots(2, len(models), figsize=(5.5 * len(models), 7), squeeze=False)
+    for j, model in enumerate(models):
+        part = summary[summary["model"] == model]
+        for label, rows in part.groupby("sampler", sort=False):
+            style = "--" if label == "gaussian" else "-"
+            axes[0, j].plot(
+                rows["step_factor"], rows["divergences"], style, marker="o", label=label
+            )
+            axes[1, j].plot(
+                rows["step_factor"], rows["ess_per_1000_grads"], style, marker="o", label=label
+            )
+        axes[0, j].set_title(model)
+        axes[0, j].set_ylabel("divergences after tuning (median)")
+        axes[1, j].set_ylabel("min bulk ESS per 1000 gradients (median)")
+        axes[1, j].set_yscale("log")
+        for ax in axes[:, j]:
+            ax.set_xlabel("step size / tuned step size")
+            ax.grid(alpha=0.3)
+    axes[0, 0].legend()
+    fig.suptitle("Gaussian vs relativistic kinetic energy at inflated step sizes (leapfrog HMC)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def to_markdown(table: pd.DataFrame) -> str:
     """Format a table as GitHub Markdown, numbers to 3 significant digits."""
 
@@ -142,6 +174,7 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     table.to_csv(out / "relativistic_robustness_runs.csv", index=False)
     summary.to_csv(out / "relativistic_robustness.csv", index=False)
+    plot(summary, out / "relativistic_robustness.png")
     markdown = to_markdown(summary)
     (out / "relativistic_robustness.md").write_text(markdown)
     print(markdown)

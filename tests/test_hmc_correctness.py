@@ -9,22 +9,19 @@ below 1% (see ``Z`` below). Seeds are fixed; nothing is retried.
 import logging
 import os
 import zlib
-from dataclasses import dataclass
 
 import arviz as az
 import numpy as np
 import pymc as pm
 import pytest
-import scipy.stats
 
 from pymc_symplectic import integrators
 from pymc_symplectic.step_methods import SymplecticHMC
 from pymc_symplectic.testing.checks import (
     assert_within_mcse,
     bonferroni_z,
-    expectation_check,
-    moment_checks,
 )
+from pymc_symplectic.testing.targets import GAUSSIAN_COV, GAUSSIAN_MEAN, TARGETS, gaussian_model
 
 TUNE, DRAWS, CHAINS = 1000, 4000, 2
 
@@ -45,75 +42,6 @@ def _quiet_pymc():
 
 # --------------------------------------------------------------------------- targets
 
-
-def _gaussian_covariance(d: int = 10, condition: float = 100.0) -> np.ndarray:
-    """A fixed covariance Q diag(lambda) Q^T, eigenvalues geometric from 1/condition to 1."""
-    q, r = np.linalg.qr(np.random.default_rng(20240611).normal(size=(d, d)))
-    q = q * np.sign(np.diag(r))  # make the QR factor unique
-    return (q * np.geomspace(1.0 / condition, 1.0, d)) @ q.T
-
-
-GAUSSIAN_MEAN = np.linspace(-1.0, 1.0, 10)
-GAUSSIAN_COV = _gaussian_covariance()
-STUDENT_NU = 4.0
-# Beta(2, 3) prior, 7 successes in 20 trials: the posterior is Beta(9, 16).
-BETA_A, BETA_B = 2.0 + 7, 3.0 + 20 - 7
-
-
-def gaussian_model():
-    with pm.Model() as model:
-        pm.MvNormal("x", mu=GAUSSIAN_MEAN, cov=GAUSSIAN_COV)
-    return model
-
-
-def gaussian_checks(posterior):
-    x = posterior["x"].values
-    return moment_checks(x, GAUSSIAN_MEAN, np.diag(GAUSSIAN_COV), name="x")
-
-
-def student_model():
-    with pm.Model() as model:
-        pm.StudentT("x", nu=STUDENT_NU, mu=0.0, sigma=1.0)
-    return model
-
-
-def student_checks(posterior):
-    # The variance of t_4 is 2, but the MCSE of a variance needs E[x^4] < inf, which
-    # fails for nu = 4: check the bounded functional P(|x| < 1) instead.
-    x = posterior["x"].values
-    inside = 2 * scipy.stats.t.cdf(1.0, STUDENT_NU) - 1
-    return [
-        *moment_checks(x, 0.0, name="x"),
-        expectation_check((np.abs(x) < 1).astype(float), inside, "P(|x| < 1)"),
-    ]
-
-
-def beta_binomial_model():
-    with pm.Model() as model:
-        p = pm.Beta("p", 2.0, 3.0)
-        pm.Binomial("y", n=20, p=p, observed=7)
-    return model
-
-
-def beta_binomial_checks(posterior):
-    a, b = BETA_A, BETA_B
-    mean = a / (a + b)
-    var = a * b / ((a + b) ** 2 * (a + b + 1))
-    return moment_checks(posterior["p"].values, mean, var, name="p")
-
-
-@dataclass(frozen=True)
-class Target:
-    model: object
-    checks: object
-    n_comparisons: int
-
-
-TARGETS = {
-    "gaussian10": Target(gaussian_model, gaussian_checks, 20),  # 10 means, 10 variances
-    "student_t4": Target(student_model, student_checks, 2),  # mean, P(|x| < 1)
-    "beta_binomial": Target(beta_binomial_model, beta_binomial_checks, 2),  # mean, variance
-}
 
 CASES = [
     (name, target)

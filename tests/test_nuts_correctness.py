@@ -1,7 +1,7 @@
 """Statistical correctness of SymplecticNUTS with every HMC-valid integrator, on exact targets.
 
-The targets and their checks are those of ``test_hmc_correctness.py`` (imported,
-so the two files test the same thing). Every estimate is compared with the exact
+The targets and their checks are those of the SymplecticHMC suite
+(:mod:`pymc_symplectic.testing.targets`). Every estimate is compared with the exact
 expectation in units of its Monte Carlo standard error (MCSE):
 |estimate - truth| <= z * MCSE, with z chosen by Bonferroni over all comparisons
 of this file so that the family-wide false-alarm rate is below 1% (see ``Z``
@@ -18,7 +18,6 @@ import arviz as az
 import numpy as np
 import pymc as pm
 import pytest
-from test_hmc_correctness import GAUSSIAN_COV, GAUSSIAN_MEAN, TARGETS, gaussian_model
 
 from pymc_symplectic import integrators
 from pymc_symplectic.step_methods import SymplecticNUTS
@@ -27,6 +26,7 @@ from pymc_symplectic.testing.checks import (
     assert_within_mcse,
     bonferroni_z,
 )
+from pymc_symplectic.testing.targets import GAUSSIAN_COV, GAUSSIAN_MEAN, TARGETS, gaussian_model
 
 # NUTS draws are far less autocorrelated than static HMC's (ESS per draw near 1 on
 # these targets), so fewer draws than the HMC file give comparable MCSEs; z is not

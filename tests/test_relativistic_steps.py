@@ -9,7 +9,6 @@ import numpy as np
 import pymc as pm
 import pytest
 from pymc.blocking import DictToArrayBijection
-from test_hmc_correctness import TARGETS, Z  # the exact targets and the family's z
 
 from pymc_symplectic import integrators
 from pymc_symplectic._pymc_compat import QuadPotentialDiagAdapt
@@ -19,7 +18,8 @@ from pymc_symplectic.step_methods.relativistic import (
     RelativisticNUTS,
     default_speed_of_light,
 )
-from pymc_symplectic.testing.checks import assert_within_mcse
+from pymc_symplectic.testing.checks import assert_within_mcse, bonferroni_z
+from pymc_symplectic.testing.targets import TARGETS
 
 SAMPLE = dict(tune=100, draws=100, progressbar=False, compute_convergence_checks=False)
 
@@ -188,22 +188,14 @@ def test_relativistic_potential_never_uses_the_quadratic_shortcut():
 
 # --------------------------------------------------------------------------- correctness
 
-# Several integrators and both forms on the exact targets of the SymplecticHMC suite,
-# with that suite's z (Bonferroni over its family); these 2 x 3 x 24 = 144 extra
-# comparisons are covered by the same z: 4.14 bounds each at 3.5e-5, so this family's
-# false-alarm rate is below 144 * 3.5e-5 = 0.5%.
+# Several integrators and both forms of each step on the exact targets of
+# pymc_symplectic.testing.targets; NUTS draws mix faster, so it needs fewer.
 CORRECTNESS = [
     (integrator, form, target)
     for integrator in ("leapfrog", "bcss2", "forest_ruth")
     for form in ("per_coordinate", "isotropic")
     for target in TARGETS
 ]
-
-
-# RelativisticNUTS: 2 integrators x 2 forms x 24 = 96 more comparisons under the same
-# argument (below 96 * 3.5e-5 = 0.34%); NUTS draws mix faster, so fewer are needed.
-# With the 2 x 20 of the kinetic-object tests below, all 280 comparisons of this file
-# stay below a 1% family-wide false-alarm rate (280 * 3.5e-5 = 0.98%).
 CORRECTNESS_NUTS = [
     (integrator, form, target)
     for integrator in ("leapfrog", "bcss2")
@@ -214,6 +206,11 @@ CASES = [(RelativisticHMC, *case) for case in CORRECTNESS] + [
     (RelativisticNUTS, *case) for case in CORRECTNESS_NUTS
 ]
 DRAWS = {RelativisticHMC: (1000, 3000), RelativisticNUTS: (500, 1000)}
+# Bonferroni over every comparison of this file (the correctness cases plus the two
+# kinetic-object runs on the 20-comparison Gaussian): 240 + 40 = 280 comparisons,
+# z = Phi^{-1}(1 - 0.01 / 560) = 4.13 keeps the family-wide false-alarm rate below 1%.
+N_COMPARISONS = sum(TARGETS[case[-1]].n_comparisons for case in CASES) + 2 * 20
+Z = bonferroni_z(N_COMPARISONS, family_false_alarm=0.01)
 
 
 @pytest.mark.parametrize(

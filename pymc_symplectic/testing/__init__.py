@@ -1,4 +1,4 @@
-"""A shipped test harness: reference problems with exact answers and Monte Carlo checks."""
+"""A shipped test harness: reference problems and targets with exact answers, Monte Carlo checks."""
 
 from pymc_symplectic.testing.checks import (
     ExpectationCheck,
@@ -8,11 +8,14 @@ from pymc_symplectic.testing.checks import (
     moment_checks,
 )
 from pymc_symplectic.testing.problems import HarmonicOscillator, Pendulum
+from pymc_symplectic.testing.targets import TARGETS, Target
 
 __all__ = [
     "ExpectationCheck",
     "HarmonicOscillator",
     "Pendulum",
+    "TARGETS",
+    "Target",
     "assert_within_mcse",
     "bonferroni_z",
     "expectation_check",
