@@ -398,7 +398,10 @@ class PyMCIntegratorAdapter:
             float(state.energy + state.model_logp),
         )
         try:
-            new = self.integrator.step(self._hamiltonian(info), start, float(epsilon))
+            # An exploding step overflows; the sampler reports the non-finite
+            # energy as a divergence, so numpy's warnings would only be noise.
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                new = self.integrator.step(self._hamiltonian(info), start, float(epsilon))
         except IntegrationError as err:
             raise PyMCIntegrationError(f"{self.integrator.name} step failed: {err}") from err
         except np.linalg.LinAlgError as err:  # scipy.linalg.LinAlgError is the same class
