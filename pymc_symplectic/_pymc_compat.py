@@ -644,7 +644,7 @@ class SpeedRecordingKinetic(KineticEnergy):
     """A relativistic kinetic energy that records the speed of every drift.
 
     Every drift of a splitting integrator calls :meth:`velocity` exactly once, so
-    the counters give, per draw, the mean of |v|_M / c over the drifts
+    the counters give, per draw, the mean of ``|v|_M / c`` over the drifts
     (``speed_fraction``) and the share of drifts faster than 0.9 c
     (``speed_limited_fraction``; per coordinate for the per-coordinate form).
     The counters are scratch for one draw: the step calls :meth:`reset` first.

@@ -48,7 +48,7 @@ CLASSICAL_INTEGRATORS: tuple[str, ...] = (
     "backward_euler",
 )
 
-#: Exact zeros of |H(t) - H(0)| are drawn at this value on a log axis.
+#: Exact zeros of ``|H(t) - H(0)|`` are drawn at this value on a log axis.
 ENERGY_ERROR_FLOOR = 1e-17
 
 # Initial conditions of the reference problems: the oscillator starts at

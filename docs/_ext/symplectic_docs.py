@@ -47,7 +47,8 @@ TABLE_HEADER = (
 
 def _kind(method) -> str:
     if isinstance(method, SplittingIntegrator):
-        return f"splitting, {method.n_stages} kicks, starts with a {method.first}"
+        kicks, drifts = len(method.kick_coefficients), len(method.drift_coefficients)
+        return f"splitting: {kicks} kicks, {drifts} drifts, {method.first} first"
     if isinstance(method, ExplicitRungeKutta):
         return f"explicit Runge–Kutta, {len(method.b)} stages"
     if isinstance(method, ImplicitRungeKutta):
@@ -76,9 +77,7 @@ def integrator_rows() -> list[list[str]]:
     for name in integrators.available():
         method = integrators.get(name)
         label = name + "".join(f" ({a})" for a in sorted(aliases.get(name, [])))
-        limit = (
-            f"{method.stability_limit:.3f}" if isinstance(method, SplittingIntegrator) else "—"
-        )
+        limit = f"{method.stability_limit:.3f}" if isinstance(method, SplittingIntegrator) else "—"
         rows.append(
             [
                 label,
@@ -147,6 +146,13 @@ def _table(header, rows, widths, literal_columns=(0,)) -> nodes.table:
     return table
 
 
+def _note_registry_dependency(directive: SphinxDirective) -> None:
+    """Re-read the page whenever a module of the integrator package changes."""
+    package = Path(integrators.__file__).resolve().parent
+    for source in sorted(package.glob("*.py")):
+        directive.env.note_dependency(str(source))
+
+
 class IntegratorTable(SphinxDirective):
     """Render the integrator registry as a table (``:filter: hmc`` keeps HMC-valid ones)."""
 
@@ -155,6 +161,7 @@ class IntegratorTable(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Build the table nodes from the registry."""
+        _note_registry_dependency(self)
         rows = integrator_rows()
         if self.options.get("filter") == "hmc":
             rows = [r for r in rows if r[6] == "yes"]
@@ -169,6 +176,7 @@ class IntegratorCoefficients(SphinxDirective):
 
     def run(self) -> list[nodes.Node]:
         """Build one definition-list item per integrator."""
+        _note_registry_dependency(self)
         items = nodes.definition_list()
         for name in integrators.available():
             method = integrators.get(name)

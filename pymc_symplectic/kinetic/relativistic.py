@@ -50,8 +50,8 @@ def _scaled_norm(y: np.ndarray) -> float:
 class RelativisticKinetic(KineticEnergy):
     r"""Relativistic kinetic energy, isotropic or per coordinate.
 
-    Forms
-    -----
+    The two forms:
+
     ``"isotropic"``
         :math:`K(p) = c \sqrt{p^T M^{-1} p + m^2 c^2}`: one speed limit for the
         whole vector (the paper's form).
@@ -144,7 +144,7 @@ class RelativisticKinetic(KineticEnergy):
         return v, np.array([_scaled_norm(y) / root])
 
     def speed_fraction(self, p: np.ndarray) -> np.ndarray:
-        """Return |v|_M / c in (0, 1): one value (isotropic) or one per coordinate."""
+        """Return ``|v|_M / c`` in (0, 1): one value (isotropic) or one per coordinate."""
         y, root = self._root(p)
         if self.form == "per_coordinate":
             return np.abs(y) / root

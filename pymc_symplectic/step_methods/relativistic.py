@@ -231,7 +231,7 @@ class RelativisticHMC(_RelativisticStep, SymplecticHMC):
 
     Notes
     -----
-    Extra sample statistics: ``speed_fraction`` (mean |v|_M / c over the
+    Extra sample statistics: ``speed_fraction`` (mean ``|v|_M / c`` over the
     trajectory's drifts; per coordinate for the per-coordinate form),
     ``speed_limited_fraction`` (share of drifts above 0.9 c) and
     ``speed_of_light`` (the c of the draw).
