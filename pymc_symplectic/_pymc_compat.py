@@ -268,18 +268,14 @@ def check_kinetic_object(kinetic) -> None:
         )
 
 
-class KineticPotential(QuadPotential):
-    """A kinetic energy object with a fixed mass matrix, presented as PyMC's potential.
+class _KineticDelegation:
+    """PyMC's potential interface answered by ``self.kinetic``, a kinetic energy object.
 
-    PyMC calls ``velocity``, ``energy``, ``velocity_energy`` and ``random``; each
-    delegates to the kinetic energy (never the quadratic shortcut p.v/2), and
-    nothing adapts.
+    ``velocity``, ``energy``, ``velocity_energy`` and ``random`` each delegate to the
+    kinetic energy, so PyMC's quadratic shortcut K = p.v/2 is never used.
     """
 
-    def __init__(self, kinetic: KineticEnergy, *, dtype, rng):
-        super().__init__(rng=rng)
-        self.kinetic = kinetic
-        self.dtype = dtype
+    kinetic: KineticEnergy
 
     def velocity(self, x, out=None):
         """Return dK/dp (written into ``out`` when given)."""
@@ -290,7 +286,7 @@ class KineticPotential(QuadPotential):
         return None
 
     def energy(self, x, velocity=None):
-        """Return K(p)."""
+        """Return K(p) (a given velocity is ignored: K need not be quadratic)."""
         return self.kinetic.energy(x)
 
     def velocity_energy(self, x, v_out):
@@ -302,6 +298,18 @@ class KineticPotential(QuadPotential):
     def random(self):
         """Draw p exactly from exp(-K(p)) with the potential's generator."""
         return np.asarray(self.kinetic.sample(self.rng), dtype=self.dtype)
+
+
+class KineticPotential(_KineticDelegation, QuadPotential):
+    """A kinetic energy object with a fixed mass matrix, presented as PyMC's potential.
+
+    Nothing adapts; PyMC's calls are answered by the kinetic energy.
+    """
+
+    def __init__(self, kinetic: KineticEnergy, *, dtype, rng):
+        super().__init__(rng=rng)
+        self.kinetic = kinetic
+        self.dtype = dtype
 
 
 class PyMCIntegratorAdapter:
@@ -506,7 +514,7 @@ class _LiveDenseMetric(Metric):
         return scipy.linalg.solve_triangular(self.potential._chol.T, z, lower=False)
 
 
-class _RelativisticPotentialMixin:
+class _RelativisticPotentialMixin(_KineticDelegation):
     r"""PyMC's potential interface for a relativistic kinetic energy.
 
     The adaptive mass matrix (PyMC's estimators, windows and sampling state) is
@@ -549,7 +557,7 @@ class _RelativisticPotentialMixin:
         r"""Robbins–Monro step on :math:`\log c` toward the target speed-limited fraction.
 
         :math:`\log c_{t+1} = \log c_t + (t + 10)^{-0.6} (f_t - f^*)`, where
-        :math:`f_t` is the share of this draw's steps that moved faster than 0.9 c
+        :math:`f_t` is the share of this draw's drifts faster than 0.9 c
         and :math:`f^*` the target: more speed-limited steps than wanted raise c
         (Robbins & Monro, Ann. Math. Statist. 22, 400-407, 1951; the gain
         exponent 0.6 lies in (1/2, 1] as their conditions need). Only during tuning.
@@ -562,28 +570,6 @@ class _RelativisticPotentialMixin:
         self.c = float(
             np.exp(np.clip(log_c, np.log(self._initial_c) - 7, np.log(self._initial_c) + 7))
         )
-
-    def velocity(self, x, out=None):
-        """Return dK/dp (written into ``out`` when given)."""
-        v = self.kinetic.velocity(x)
-        if out is None:
-            return v
-        out[...] = v
-        return None
-
-    def energy(self, x, velocity=None):
-        """Return K(p) (the velocity argument is ignored: K is not quadratic)."""
-        return self.kinetic.energy(x)
-
-    def velocity_energy(self, x, v_out):
-        """Write dK/dp into ``v_out`` and return K(p)."""
-        energy, v = self.kinetic.energy_and_velocity(x)
-        v_out[...] = v
-        return energy
-
-    def random(self):
-        """Draw p exactly from exp(-K(p))."""
-        return self.kinetic.sample(self.rng).astype(self.dtype, copy=False)
 
 
 @dataclass_state

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+from dataclasses import dataclass
 
 import scipy.optimize
 import scipy.stats
@@ -12,15 +13,24 @@ from pymc_symplectic import integrators as _integrators
 from pymc_symplectic._pymc_compat import (
     KINETIC_ENERGIES,
     METRICS,
+    PyMCIntegratorAdapter,
     check_kinetic_object,
+    default_float_dtype,
+    get_random_generator,
     is_continuous,
+    make_potential_and_kinetic,
+    model_context,
+    model_size,
     resolve_value_vars,
 )
 from pymc_symplectic.integrators.base import Integrator
 
 __all__ = [
+    "HamiltonianParts",
+    "attach_integrator",
     "continuous_vars",
     "default_target_accept",
+    "prepare_hamiltonian",
     "initial_step_ratio",
     "positive_finite",
     "resolve_hmc_integrator",
@@ -171,3 +181,60 @@ def continuous_vars(vars, model, step_name: str) -> list:
             "(e.g. pm.Metropolis) to the others."
         )
     return value_vars
+
+
+@dataclass(frozen=True)
+class HamiltonianParts:
+    """What a Hamiltonian step needs before PyMC's base class is initialised."""
+
+    model: object
+    vars: list
+    dtype: object
+    rng: object
+    potential: object
+    kinetic_energy: object
+
+
+def prepare_hamiltonian(
+    step_name: str,
+    *,
+    kinetic,
+    metric: str,
+    vars,
+    model,
+    initial_point,
+    dtype,
+    rng,
+    scaling,
+    is_cov: bool,
+    potential,
+) -> HamiltonianParts:
+    """Resolve the model and variables, and pair the potential PyMC sees with our kinetic."""
+    model = model_context(model)
+    vars = continuous_vars(vars, model, step_name)
+    size = model_size(model, vars, initial_point)
+    dtype = default_float_dtype() if dtype is None else dtype
+    rng = get_random_generator(rng)
+    potential, kinetic_energy = make_potential_and_kinetic(
+        kinetic,
+        metric,
+        size=size,
+        dtype=dtype,
+        scaling=scaling,
+        is_cov=is_cov,
+        potential=potential,
+        model=model,
+        vars=vars,
+        rng=rng.spawn(1)[0],
+    )
+    return HamiltonianParts(model, vars, dtype, rng, potential, kinetic_energy)
+
+
+def attach_integrator(step, method: Integrator, kinetic, metric: str, parts) -> None:
+    """Record the frozen configuration and replace PyMC's leapfrog by our integrator."""
+    step.integrator_name = method.name
+    step.kinetic_name = kinetic if isinstance(kinetic, str) else type(kinetic).__name__
+    step.metric = metric
+    step.integrator = PyMCIntegratorAdapter(
+        method, parts.kinetic_energy, step.potential, step._logp_dlogp_func
+    )

@@ -13,23 +13,18 @@ from rich.table import Column
 from pymc_symplectic._pymc_compat import (
     NUTS,
     NUTSState,
-    PyMCIntegratorAdapter,
     QuadPotential,
     RaveledVars,
     dataclass_state,
-    default_float_dtype,
-    get_random_generator,
-    make_potential_and_kinetic,
-    model_context,
-    model_size,
 )
 from pymc_symplectic.integrators.base import Integrator
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
-    continuous_vars,
+    attach_integrator,
     default_target_accept,
     initial_step_ratio,
     positive_finite,
+    prepare_hamiltonian,
     resolve_hmc_integrator,
     validate_common,
     validate_target_accept,
@@ -239,51 +234,41 @@ class SymplecticNUTS(NUTS):
         else:
             target_accept = validate_target_accept(target_accept)
 
-        model = model_context(model)
-        vars = continuous_vars(vars, model, "SymplecticNUTS")
-        size = model_size(model, vars, initial_point)
-        dtype = default_float_dtype() if dtype is None else dtype
-        rng = get_random_generator(rng)
-        potential, kinetic_energy = make_potential_and_kinetic(
-            kinetic,
-            metric,
-            size=size,
+        parts = prepare_hamiltonian(
+            "SymplecticNUTS",
+            kinetic=kinetic,
+            metric=metric,
+            vars=vars,
+            model=model,
+            initial_point=initial_point,
             dtype=dtype,
+            rng=rng,
             scaling=scaling,
             is_cov=is_cov,
             potential=potential,
-            model=model,
-            vars=vars,
-            rng=rng.spawn(1)[0],
         )
-
         self.stability_ratio = initial_step_ratio(method)
         super().__init__(
-            vars,
+            parts.vars,
             max_treedepth=max_treedepth,
             early_max_treedepth=early_max_treedepth,
             step_scale=step_scale * self.stability_ratio,
-            potential=potential,
-            model=model,
+            potential=parts.potential,
+            model=parts.model,
             blocked=blocked,
-            dtype=dtype,
+            dtype=parts.dtype,
             Emax=Emax,
             target_accept=target_accept,
             gamma=gamma,
             k=k,
             t0=t0,
             adapt_step_size=adapt_step_size,
-            rng=rng,
+            rng=parts.rng,
             initial_point=initial_point,
             compile_kwargs=compile_kwargs,
         )
-        self.integrator_name = method.name
-        self.kinetic_name = kinetic if isinstance(kinetic, str) else type(kinetic).__name__
-        self.metric = metric
+        attach_integrator(self, method, kinetic, metric, parts)
         self.step_scale = step_scale
-        self.integrator = PyMCIntegratorAdapter(
-            method, kinetic_energy, self.potential, self._logp_dlogp_func
-        )
 
     def astep(self, q0: RaveledVars):
         """Perform one NUTS draw; see the class docstring for the statistics."""
