@@ -321,6 +321,11 @@ def test_arviz_summary_bfmi_and_energy_plot(bcss2_idata):
     bfmi = az.bfmi(bcss2_idata)["energy"].values
     assert bfmi.shape == (2,) and np.all(np.isfinite(bfmi)) and np.all(bfmi > 0)
     az.plot_energy(bcss2_idata)
+    # ArviZ's CmdStan-style checks read diverging, energy and (for NUTS) tree depth.
+    has_errors, diagnostics = az.diagnose(
+        bcss2_idata, show_diagnostics=False, return_diagnostics=True
+    )
+    assert isinstance(has_errors, bool) and diagnostics
     plt.close("all")
 
 
