@@ -12,7 +12,7 @@ import numpy as np
 import pytensor
 import scipy.linalg
 from pymc.blocking import DictToArrayBijection, RaveledVars
-from pymc.model import Point, modelcontext
+from pymc.model import Model, Point, modelcontext
 from pymc.stats.convergence import SamplerWarning, WarningType
 from pymc.step_methods.compound import Competence
 from pymc.step_methods.hmc.base_hmc import DivergenceInfo, HMCStepData
@@ -140,6 +140,23 @@ class PotentialKinetic(KineticEnergy):
         return f"PotentialKinetic({type(self.potential).__name__}, dim={self._dim})"
 
 
+def _check_scaling(scaling, size: int) -> None:
+    """Raise ``ValueError`` naming ``scaling`` unless it is a usable mass-matrix scaling."""
+    array = np.asarray(scaling)
+    if array.shape not in ((size,), (size, size)):
+        raise ValueError(
+            f"scaling must have shape ({size},) or ({size}, {size}) for the {size} sampled "
+            f"coordinates, got shape {array.shape}."
+        )
+    if array.ndim == 2:
+        if not np.allclose(array, array.T, rtol=1e-10, atol=0):
+            raise ValueError("scaling must be a symmetric matrix.")
+        try:
+            scipy.linalg.cholesky(array, lower=True)
+        except (np.linalg.LinAlgError, ValueError):
+            raise ValueError("scaling must be a finite positive-definite matrix.") from None
+
+
 def make_potential_and_kinetic(
     kinetic: str,
     metric: str,
@@ -228,6 +245,7 @@ def make_potential_and_kinetic(
     elif scaling is not None:
         if isinstance(scaling, dict):
             scaling = guess_scaling(Point(scaling, model=model), model=model, vars=vars)
+        _check_scaling(scaling, size)
         potential = quad_potential(scaling, is_cov, rng=rng)
     elif metric == "diag":
         # As pymc.step_methods.hmc.base_hmc.BaseHMC.__init__ builds its default.
@@ -445,6 +463,8 @@ def is_continuous(var: Any) -> bool:
 
 def model_context(model=None):
     """Return ``model``, or the model of the enclosing ``with`` block."""
+    if model is not None and not isinstance(model, Model):
+        raise TypeError(f"model must be a pymc.Model or None, got {model!r}.")
     return modelcontext(model)
 
 

@@ -149,7 +149,7 @@ def test_user_scheme_registration_round_trip():
         ({"coefficients": (0.5, float("nan"), 0.5)}, "finite"),
         ({"coefficients": ("a", 1.0)}, "sequence of numbers"),
         ({"coefficients": (1.0,)}, "at least one kick and one drift"),
-        ({"order": 0}, "order must be an integer >= 1"),
+        ({"order": 0}, "order of .bad. must be an integer >= 1, got 0"),
         ({"first": "push"}, "first must be 'kick' or 'drift'"),
         ({"name": ""}, "name must be a non-empty string"),
     ],

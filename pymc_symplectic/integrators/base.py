@@ -11,7 +11,7 @@ import numpy as np
 if TYPE_CHECKING:
     from pymc_symplectic.dynamics import Hamiltonian
 
-__all__ = ["Integrator", "PhaseState"]
+__all__ = ["Integrator", "PhaseState", "validate_metadata"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,3 +102,23 @@ class Integrator(ABC):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}, order {self.order}>"
+
+
+def validate_metadata(integrator: Integrator) -> None:
+    """Raise ``ValueError`` unless name, order, reference and the flags are well formed."""
+    name = integrator.name
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"name must be a non-empty string, got {name!r}.")
+    order = integrator.order
+    if not isinstance(order, int) or isinstance(order, bool) or order < 1:
+        raise ValueError(f"order of {name!r} must be an integer >= 1, got {order!r}.")
+    if not isinstance(integrator.reference, str) or not integrator.reference:
+        raise ValueError(
+            f"reference of {name!r} must be a non-empty string (paper or book), "
+            f"got {integrator.reference!r}."
+        )
+    for flag in ("symplectic", "symmetric"):
+        if not isinstance(getattr(integrator, flag), bool):
+            raise ValueError(
+                f"{flag} of {name!r} must be True or False, got {getattr(integrator, flag)!r}."
+            )

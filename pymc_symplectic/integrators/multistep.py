@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pymc_symplectic.integrators.base import Integrator, PhaseState
+from pymc_symplectic.integrators.base import Integrator, PhaseState, validate_metadata
 from pymc_symplectic.integrators.runge_kutta import ExplicitRungeKutta
 
 if TYPE_CHECKING:
@@ -46,7 +47,18 @@ class AdamsBashforth(Integrator):
     explicit: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
-        beta = tuple(float(b) for b in self.beta)
+        validate_metadata(self)
+        if not isinstance(self.starter, Integrator) or self.starter.order < self.order:
+            raise TypeError(
+                f"starter of {self.name!r} must be a one-step Integrator of order >= "
+                f"{self.order}, got {self.starter!r}."
+            )
+        try:
+            beta = tuple(float(b) for b in self.beta)
+        except (TypeError, ValueError):
+            raise ValueError(f"beta of {self.name!r} must be numbers, got {self.beta!r}.") from None
+        if not all(math.isfinite(b) for b in beta):
+            raise ValueError(f"beta of {self.name!r} must be finite, got {beta!r}.")
         if abs(sum(beta) - 1.0) > 1e-12:
             raise ValueError(f"beta of {self.name!r} sums to {sum(beta)!r}; it must sum to 1.")
         object.__setattr__(self, "beta", beta)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from pymc_symplectic.errors import ConvergenceError
-from pymc_symplectic.integrators.base import Integrator, PhaseState
+from pymc_symplectic.integrators.base import Integrator, PhaseState, validate_metadata
 
 if TYPE_CHECKING:
     from pymc_symplectic.dynamics import Hamiltonian
@@ -28,8 +28,10 @@ __all__ = ["ExplicitRungeKutta", "ImplicitRungeKutta"]
 
 
 def _tableau(name: str, a: Sequence[Sequence[float]], b: Sequence[float]):
-    a_arr = np.asarray(a, dtype=float)
-    b_arr = np.asarray(b, dtype=float)
+    try:
+        a_arr, b_arr = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"The tableau (a, b) of {name!r} must be numeric.") from None
     s = len(b_arr)
     if a_arr.shape != (s, s):
         raise ValueError(f"a of {name!r} must be {s}x{s} to match b, got shape {a_arr.shape}.")
@@ -88,6 +90,7 @@ class ExplicitRungeKutta(_RungeKutta):
     explicit: bool = field(default=True, init=False)
 
     def __post_init__(self) -> None:
+        validate_metadata(self)
         a, b = _tableau(self.name, self.a, self.b)
         if np.any(np.triu(a) != 0):
             raise ValueError(
@@ -145,6 +148,7 @@ class ImplicitRungeKutta(_RungeKutta):
     explicit: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
+        validate_metadata(self)
         a, b = _tableau(self.name, self.a, self.b)
         object.__setattr__(self, "a", a)
         object.__setattr__(self, "b", b)

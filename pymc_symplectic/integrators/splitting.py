@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from pymc_symplectic.integrators.base import Integrator, PhaseState
+from pymc_symplectic.integrators.base import Integrator, PhaseState, validate_metadata
 
 if TYPE_CHECKING:
     from pymc_symplectic.dynamics import Hamiltonian
@@ -85,12 +85,9 @@ class SplittingIntegrator(Integrator):
     _operations: tuple[tuple[bool, float], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name:
-            raise ValueError(f"name must be a non-empty string, got {self.name!r}.")
+        validate_metadata(self)
         if self.first not in ("kick", "drift"):
             raise ValueError(f"first must be 'kick' or 'drift', got {self.first!r}.")
-        if not isinstance(self.order, int) or isinstance(self.order, bool) or self.order < 1:
-            raise ValueError(f"order must be an integer >= 1, got {self.order!r}.")
         try:
             coefficients = tuple(float(c) for c in self.coefficients)
         except (TypeError, ValueError):
@@ -226,6 +223,8 @@ def compose(
     name, order, reference
         Metadata of the composed method.
     """
+    if len(weights) == 0:
+        raise ValueError("weights must hold at least one sub-step fraction, got ().")
     operations: list[list] = []
     for w in weights:
         for is_kick, c in base._operations:

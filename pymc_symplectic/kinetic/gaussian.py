@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from pymc_symplectic.kinetic.base import KineticEnergy
@@ -29,7 +31,7 @@ class GaussianKinetic(KineticEnergy):
     @classmethod
     def identity(cls, dim: int) -> GaussianKinetic:
         """Return the unit-mass kinetic energy ``K = |p|^2 / 2`` in ``dim`` dimensions."""
-        if int(dim) != dim or dim < 1:
+        if not isinstance(dim, numbers.Integral) or isinstance(dim, bool) or dim < 1:
             raise ValueError(f"dim must be an integer >= 1, got {dim!r}.")
         return cls(np.ones(int(dim)))
 

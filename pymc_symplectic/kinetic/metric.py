@@ -16,6 +16,13 @@ import scipy.linalg
 __all__ = ["DenseMetric", "DiagonalMetric", "Metric", "as_metric"]
 
 
+def _float_array(value) -> np.ndarray:
+    try:
+        return np.array(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"inverse_mass must be numeric, got {value!r}.") from None
+
+
 class Metric(ABC):
     """A positive-definite mass matrix M, held through its inverse."""
 
@@ -48,7 +55,7 @@ class DiagonalMetric(Metric):
     is_diagonal = True
 
     def __init__(self, inverse_mass):
-        inverse_mass = np.array(inverse_mass, dtype=float)
+        inverse_mass = _float_array(inverse_mass)
         if inverse_mass.ndim != 1 or inverse_mass.size == 0:
             raise ValueError(
                 f"inverse_mass must be a non-empty 1-d array, got shape {inverse_mass.shape}."
@@ -90,10 +97,11 @@ class DenseMetric(Metric):
     """
 
     def __init__(self, inverse_mass):
-        inverse_mass = np.array(inverse_mass, dtype=float)
-        if inverse_mass.ndim != 2 or inverse_mass.shape[0] != inverse_mass.shape[1]:
+        inverse_mass = _float_array(inverse_mass)
+        shape = inverse_mass.shape
+        if inverse_mass.ndim != 2 or shape[0] != shape[1] or shape[0] == 0:
             raise ValueError(
-                f"inverse_mass must be a square 2-d array, got shape {inverse_mass.shape}."
+                f"inverse_mass must be a non-empty square 2-d array, got shape {shape}."
             )
         if not np.all(np.isfinite(inverse_mass)):
             raise ValueError("inverse_mass must be finite.")

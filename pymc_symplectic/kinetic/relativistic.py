@@ -16,6 +16,7 @@ constant m c^2.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Literal
 
 import numpy as np
@@ -30,13 +31,14 @@ FORMS = ("isotropic", "per_coordinate")
 
 
 def _positive(name: str, value) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.") from None
-    if not math.isfinite(number) or number <= 0:
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
         raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return number
+    return float(value)
 
 
 def _scaled_norm(y: np.ndarray) -> float:

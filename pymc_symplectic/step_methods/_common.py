@@ -26,6 +26,7 @@ from pymc_symplectic._pymc_compat import (
 from pymc_symplectic.integrators.base import Integrator
 
 __all__ = [
+    "CheckedModel",
     "HamiltonianParts",
     "attach_integrator",
     "continuous_vars",
@@ -35,6 +36,7 @@ __all__ = [
     "positive_finite",
     "resolve_hmc_integrator",
     "validate_common",
+    "validate_dual_averaging",
     "validate_target_accept",
 ]
 
@@ -238,3 +240,29 @@ def attach_integrator(step, method: Integrator, kinetic, metric: str, parts) -> 
     step.integrator = PyMCIntegratorAdapter(
         method, parts.kinetic_energy, step.potential, step._logp_dlogp_func
     )
+
+
+def validate_dual_averaging(gamma, k, t0) -> None:
+    """Check the dual-averaging parameters (Hoffman & Gelman 2014, sec. 3.2.1)."""
+    positive_finite("gamma", gamma)
+    if (
+        not isinstance(k, numbers.Real)
+        or isinstance(k, bool)
+        or not math.isfinite(k)
+        or not 0.5 < k <= 1
+    ):
+        raise ValueError(f"k must be a number in (0.5, 1], got {k!r}.")
+    positive_finite("t0", t0)
+
+
+class CheckedModel:
+    """Check ``model=`` before PyMC's ``BlockedStep.__new__`` reads it.
+
+    PyMC resolves the model's variables in ``__new__`` (for ``blocked=False``),
+    before ``__init__`` runs, and fails there with an ``AttributeError`` on a value
+    that is not a model.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        model_context(kwargs.get("model"))  # TypeError naming model
+        return super().__new__(cls, *args, **kwargs)

@@ -27,6 +27,7 @@ from pymc_symplectic._pymc_compat import (
 from pymc_symplectic.integrators.base import Integrator
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
+    CheckedModel,
     attach_integrator,
     default_target_accept,
     initial_step_ratio,
@@ -34,6 +35,7 @@ from pymc_symplectic.step_methods._common import (
     prepare_hamiltonian,
     resolve_hmc_integrator,
     validate_common,
+    validate_dual_averaging,
     validate_target_accept,
 )
 
@@ -49,7 +51,7 @@ class SymplecticHMCState(HamiltonianMCState):
     metric: str = field(metadata={"frozen": True})
 
 
-class SymplecticHMC(HamiltonianMC):
+class SymplecticHMC(CheckedModel, HamiltonianMC):
     r"""Static-path Hamiltonian Monte Carlo with any symplectic, reversible integrator.
 
     Each draw resamples the momentum :math:`p \sim N(0, M)`, integrates Hamilton's
@@ -235,6 +237,7 @@ class SymplecticHMC(HamiltonianMC):
                 f"got {step_rand!r}."
             )
 
+        validate_dual_averaging(gamma, k, t0)
         parts = prepare_hamiltonian(
             "SymplecticHMC",
             kinetic=kinetic,

@@ -20,6 +20,7 @@ from pymc_symplectic._pymc_compat import (
 from pymc_symplectic.integrators.base import Integrator
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
+    CheckedModel,
     attach_integrator,
     default_target_accept,
     initial_step_ratio,
@@ -27,6 +28,7 @@ from pymc_symplectic.step_methods._common import (
     prepare_hamiltonian,
     resolve_hmc_integrator,
     validate_common,
+    validate_dual_averaging,
     validate_target_accept,
 )
 
@@ -71,7 +73,7 @@ def _tree_depth(name: str, value) -> int:
     return int(value)
 
 
-class SymplecticNUTS(NUTS):
+class SymplecticNUTS(CheckedModel, NUTS):
     r"""The No-U-Turn sampler with any symplectic, reversible integrator.
 
     PyMC's ``NUTS`` (multinomial NUTS with the generalised U-turn criterion,
@@ -234,6 +236,7 @@ class SymplecticNUTS(NUTS):
         else:
             target_accept = validate_target_accept(target_accept)
 
+        validate_dual_averaging(gamma, k, t0)
         parts = prepare_hamiltonian(
             "SymplecticNUTS",
             kinetic=kinetic,
