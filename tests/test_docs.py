@@ -80,6 +80,9 @@ def test_pages_exist(html):
         "api/index.html",
         "notebooks/quickstart.html",
         "notebooks/integrators.html",
+        "notebooks/heavy_tails_and_funnels.html",
+        "notebooks/high_dimension.html",
+        "notebooks/energy_based_models.html",
     ):
         assert (html / page).is_file(), page
 

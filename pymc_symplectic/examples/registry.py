@@ -82,7 +82,7 @@ def _entries() -> tuple[ExampleModel, ...]:
             name="funnel",
             build=models.funnel,
             description=(
-                "Neal's funnel: v ~ N(0, 3), x_i | v ~ N(0, exp(v/2)), 10-d by default. "
+                "Neal's funnel: v ~ N(0, sd 3), x_i | v ~ N(0, sd exp(v/2)), 10-d by default. "
                 "Stresses scale varying by orders of magnitude: no single step size or "
                 "diagonal mass matrix fits; the neck (small v) is missed. Exact marginals."
             ),
