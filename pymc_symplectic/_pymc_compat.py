@@ -28,7 +28,7 @@ from pymc.step_methods.hmc.quadpotential import (
     QuadPotentialFullAdaptState,
     quad_potential,
 )
-from pymc.step_methods.state import dataclass_state
+from pymc.step_methods.state import DataClassState, dataclass_state
 from pymc.tuning import guess_scaling
 from pymc.util import get_random_generator, get_value_vars_from_user_vars
 from pymc.vartypes import continuous_types
@@ -593,8 +593,8 @@ class _RelativisticPotentialMixin(_KineticDelegation):
 
 
 @dataclass_state
-class RelativisticDiagAdaptState(QuadPotentialDiagAdaptState):
-    """PyMC's diagonal adaptation state plus the speed of light and its adaptation."""
+class _RelativisticState(DataClassState):
+    """The speed of light and its adaptation, added to PyMC's mass-matrix states."""
 
     c: float
     _c_adapt_count: int
@@ -606,16 +606,13 @@ class RelativisticDiagAdaptState(QuadPotentialDiagAdaptState):
 
 
 @dataclass_state
-class RelativisticFullAdaptState(QuadPotentialFullAdaptState):
-    """PyMC's dense adaptation state plus the speed of light and its adaptation."""
+class RelativisticDiagAdaptState(QuadPotentialDiagAdaptState, _RelativisticState):
+    """PyMC's diagonal adaptation state plus the speed of light and its adaptation."""
 
-    c: float
-    _c_adapt_count: int
-    m: float = field(metadata={"frozen": True})
-    form: str = field(metadata={"frozen": True})
-    adapt_c: bool = field(metadata={"frozen": True})
-    speed_limited_target: float = field(metadata={"frozen": True})
-    _initial_c: float = field(metadata={"frozen": True})
+
+@dataclass_state
+class RelativisticFullAdaptState(QuadPotentialFullAdaptState, _RelativisticState):
+    """PyMC's dense adaptation state plus the speed of light and its adaptation."""
 
 
 class RelativisticDiagAdapt(_RelativisticPotentialMixin, QuadPotentialDiagAdapt):
