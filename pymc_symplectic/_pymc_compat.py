@@ -376,6 +376,8 @@ class PyMCIntegratorAdapter:
                 f"({logp_dlogp_func.dtype}) don't match."
             )
         self.n_grad_evals = 0
+        self._layout = None
+        self._layout_hamiltonian = None
 
     def reset_count(self) -> None:
         """Set :attr:`n_grad_evals` to zero."""
@@ -392,8 +394,12 @@ class PyMCIntegratorAdapter:
         return float(logp), np.asarray(grad, dtype=self._dtype)
 
     def _hamiltonian(self, point_map_info) -> Hamiltonian:
-        fn = partial(self._log_density_and_grad, point_map_info=point_map_info)
-        return Hamiltonian.from_log_density(fn, self.kinetic)
+        # Built once per point layout, not once per step: this is the integrator loop.
+        if self._layout is not point_map_info:
+            fn = partial(self._log_density_and_grad, point_map_info=point_map_info)
+            self._layout = point_map_info
+            self._layout_hamiltonian = Hamiltonian.from_log_density(fn, self.kinetic)
+        return self._layout_hamiltonian
 
     @staticmethod
     def _to_pymc(state: PhaseState, point_map_info, index: int) -> State:

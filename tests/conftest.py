@@ -1,3 +1,5 @@
+import logging
+
 import numpy as np
 import pytest
 
@@ -30,3 +32,13 @@ def coupled_quartic() -> Hamiltonian:
 @pytest.fixture
 def quartic():
     return coupled_quartic()
+
+
+@pytest.fixture
+def quiet_pymc():
+    """Silence PyMC's sampling log for the test (its level is restored afterwards)."""
+    logger = logging.getLogger("pymc")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    yield
+    logger.setLevel(level)

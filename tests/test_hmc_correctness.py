@@ -6,7 +6,6 @@ over all comparisons of this file so that the family-wide false-alarm rate is
 below 1% (see ``Z`` below). Seeds are fixed; nothing is retried.
 """
 
-import logging
 import os
 import zlib
 
@@ -31,13 +30,7 @@ HMC_VALID = [n for n in integrators.available() if integrators.get(n).hmc_valid]
 EXPENSIVE = {"implicit_midpoint"}
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_pymc")
 
 
 # --------------------------------------------------------------------------- targets

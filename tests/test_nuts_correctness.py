@@ -10,7 +10,6 @@ distribution and in cost. Seeds are fixed; nothing is retried.
 """
 
 import functools
-import logging
 import os
 import zlib
 
@@ -73,13 +72,7 @@ N_COMPARISONS = (
 Z = bonferroni_z(N_COMPARISONS, family_false_alarm=0.01)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_pymc")
 
 
 def _seed(*parts) -> int:

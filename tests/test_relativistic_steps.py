@@ -1,7 +1,6 @@
 """RelativisticHMC and RelativisticNUTS in PyMC: stats, speed bound, adaptation of c, plumbing,
 correctness."""
 
-import logging
 import zlib
 
 import cloudpickle
@@ -24,13 +23,7 @@ from pymc_symplectic.testing.targets import TARGETS
 SAMPLE = dict(tune=100, draws=100, progressbar=False, compute_convergence_checks=False)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_pymc")
 
 
 def normal_model(d=4):

@@ -1,7 +1,6 @@
 """Functional tests of the SymplecticHMC step method inside PyMC."""
 
 import importlib.util
-import logging
 import math
 import shutil
 import warnings
@@ -30,13 +29,7 @@ NOT_HMC_VALID = [n for n in integrators.available() if not integrators.get(n).hm
 SAMPLE = dict(tune=50, draws=50, progressbar=False, compute_convergence_checks=False)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_pymc")
 
 
 def normal_model(d=3):

@@ -34,13 +34,7 @@ NOT_HMC_VALID = [n for n in integrators.available() if not integrators.get(n).hm
 SAMPLE = dict(tune=50, draws=50, progressbar=False, compute_convergence_checks=False)
 
 
-@pytest.fixture(autouse=True)
-def _quiet_pymc():
-    logger = logging.getLogger("pymc")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    yield
-    logger.setLevel(level)
+pytestmark = pytest.mark.usefixtures("quiet_pymc")
 
 
 def normal_model(d=3):
