@@ -674,6 +674,12 @@ class SpeedRecordingKinetic(KineticEnergy):
         self._speed_sum = 0.0
         self._limited_sum = 0.0
 
+    def add(self, n_drifts: int, speed_sum: float, speed_limited_sum: float) -> None:
+        """Count drifts made elsewhere (a compiled trajectory) with their summed statistics."""
+        self._n += int(n_drifts)
+        self._speed_sum += float(speed_sum)
+        self._limited_sum += float(speed_limited_sum)
+
     def summary(self) -> tuple[float, float]:
         """Return ``(speed_fraction, speed_limited_fraction)`` since the reset (nan if none)."""
         if self._n == 0:
@@ -699,3 +705,122 @@ class SpeedRecordingKinetic(KineticEnergy):
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """Draw p exactly from exp(-K(p))."""
         return self.kinetic.sample(rng)
+
+
+# ---------------------------------------------------------------------------
+# Compiled whole trajectories (pymc_symplectic.backends)
+# ---------------------------------------------------------------------------
+
+#: Backends of the compiled trajectory, by the linker of the compilation mode.
+TRAJECTORY_BACKENDS = ("numba", "c", "jax", "py")
+
+
+def trajectory_backend(compile_kwargs: dict | None) -> str:
+    """Return the backend a compiled trajectory uses under ``compile_kwargs["mode"]``.
+
+    ``"numba"`` (PyTensor's default), ``"c"`` (``"CVM"``, ``"C"``), ``"jax"``
+    (``"JAX"``), or ``"py"`` for a pure-Python linker (``"FAST_COMPILE"``).
+    """
+    from pytensor.compile.mode import get_mode
+    from pytensor.link.c.basic import CLinker
+    from pytensor.link.jax.linker import JAXLinker
+    from pytensor.link.numba.linker import NumbaLinker
+
+    linker = get_mode((compile_kwargs or {}).get("mode")).linker
+    if isinstance(linker, JAXLinker):
+        return "jax"
+    if isinstance(linker, NumbaLinker):
+        return "numba"
+    if isinstance(linker, CLinker) or getattr(linker, "use_cloop", False):
+        return "c"
+    return "py"
+
+
+def trajectory_kinetic(potential):
+    """Return ``(KineticSpec, values)`` for a potential a compiled trajectory supports, or None.
+
+    ``values()`` reads the potential's current numbers (mass matrix, speed of
+    light) at every call, so adaptation is followed. Supported: PyMC's diagonal
+    and dense potentials (adaptive or fixed) and the relativistic potentials.
+    """
+    from pymc.step_methods.hmc.quadpotential import QuadPotentialDiag, QuadPotentialFull
+
+    from pymc_symplectic.backends.expressions import KineticSpec
+
+    if isinstance(potential, RelativisticDiagAdapt):
+        spec = KineticSpec("relativistic", "diag", potential.form)
+        return spec, lambda: (
+            potential._var,
+            potential._stds,
+            potential.c,
+            potential.m * potential.c,
+        )
+    if isinstance(potential, RelativisticFullAdapt):
+        spec = KineticSpec("relativistic", "dense", potential.form)
+        return spec, lambda: (
+            potential._cov,
+            potential._chol,
+            potential.c,
+            potential.m * potential.c,
+        )
+    if isinstance(potential, _RelativisticPotentialMixin):
+        return None
+    if isinstance(potential, QuadPotentialDiagAdapt):
+        return KineticSpec("gaussian", "diag"), lambda: (potential._var,)
+    if type(potential) is QuadPotentialDiag:
+        return KineticSpec("gaussian", "diag"), lambda: (potential.v,)
+    if isinstance(potential, QuadPotentialFull):
+        return KineticSpec("gaussian", "dense"), lambda: (potential._cov,)
+    return None
+
+
+def log_density_graph(model, logp_dlogp_func, initial_point=None):
+    """Return ``(x, logp, grad)``: the step's log density and gradient as graphs of a flat vector.
+
+    The graph is built as PyMC's ``ValueGradFunction`` builds its own (the
+    model's ``logp()``, the pre-gradient rewrites, the gradient of the step's
+    variables raveled and joined), and the other value variables are replaced
+    by that function's shared variables, which PyMC sets before every draw
+    (compound steps).
+    """
+    import pytensor.tensor as pt
+    from pymc.pytensorf import join_nonshared_inputs, rewrite_pregrad
+    from pytensor.graph.replace import graph_replace
+
+    grad_vars = list(logp_dlogp_func._grad_vars)
+    cost = rewrite_pregrad(model.logp())
+    grads = pytensor.grad(cost, grad_vars, disconnected_inputs="ignore")
+    grad = pt.join(0, *[pt.as_tensor(g).ravel() for g in grads])
+    if initial_point is None:
+        initial_point = model.initial_point()
+    (cost, grad), x = join_nonshared_inputs(
+        point=initial_point, outputs=[cost, grad], inputs=grad_vars, make_inputs_shared=False
+    )
+    shared = logp_dlogp_func._extra_vars_shared
+    givens = {v: shared[v.name] for v in model.value_vars if v.name in shared}
+    if givens:
+        cost, grad = graph_replace([cost, grad], givens, strict=False)
+    dtype = logp_dlogp_func.dtype
+    return x, pt.cast(cost, dtype), pt.cast(grad, dtype)
+
+
+def jax_log_density(x, logp, grad):
+    """Translate ``(logp, grad)`` of ``x`` to JAX with PyTensor's JAX backend.
+
+    Returns ``(f, shared)``: ``f(x, *values)`` gives ``(logp, grad)``, where
+    ``values`` are the current values of the graph's shared variables ``shared``
+    (data, other blocks' values), passed at each call so they are never frozen.
+    """
+    from pytensor.compile import SharedVariable
+    from pytensor.compile.mode import JAX
+    from pytensor.graph.fg import FunctionGraph
+    from pytensor.graph.replace import graph_replace
+    from pytensor.graph.traversal import graph_inputs
+    from pytensor.link.jax.dispatch import jax_funcify
+
+    shared = [v for v in graph_inputs([logp, grad]) if isinstance(v, SharedVariable)]
+    stand_ins = [v.type() for v in shared]
+    outputs = graph_replace([logp, grad], dict(zip(shared, stand_ins, strict=True)))
+    fgraph = FunctionGraph([x, *stand_ins], outputs, clone=True)
+    JAX.optimizer.rewrite(fgraph)
+    return jax_funcify(fgraph), shared

@@ -15,6 +15,7 @@ method is a new table, never a new loop.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -129,6 +130,11 @@ class SplittingIntegrator(Integrator):
                 )
 
     @property
+    def operations(self) -> tuple[tuple[bool, float], ...]:
+        """The step as ``(is_kick, fraction)`` pairs in the order they are applied."""
+        return self._operations
+
+    @property
     def kick_coefficients(self) -> tuple[float, ...]:
         """Fractions of the step taken by each kick, in order."""
         return tuple(c for is_kick, c in self._operations if is_kick)
@@ -223,8 +229,19 @@ def compose(
     name, order, reference
         Metadata of the composed method.
     """
+    if not isinstance(base, SplittingIntegrator):
+        raise TypeError(
+            f"base must be a SplittingIntegrator (e.g. integrators.get('leapfrog')), got {base!r}."
+        )
+    if isinstance(weights, str | bytes) or not isinstance(weights, Sequence | np.ndarray):
+        raise ValueError(f"weights must be a sequence of sub-step fractions, got {weights!r}.")
     if len(weights) == 0:
-        raise ValueError("weights must hold at least one sub-step fraction, got ().")
+        raise ValueError(f"weights must hold at least one sub-step fraction, got {weights!r}.")
+    for i, w in enumerate(weights):
+        if not isinstance(w, numbers.Real) or isinstance(w, bool) or not math.isfinite(w):
+            raise ValueError(
+                f"weights[{i}] must be a finite number, got {w!r} (weights {weights!r})."
+            )
     operations: list[list] = []
     for w in weights:
         for is_kick, c in base._operations:

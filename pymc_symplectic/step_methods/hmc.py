@@ -22,9 +22,15 @@ from pymc_symplectic._pymc_compat import (
     SamplerWarning,
     State,
     dataclass_state,
+    jax_log_density,
+    log_density_graph,
+    trajectory_backend,
+    trajectory_kinetic,
     unif,
 )
+from pymc_symplectic.backends.result import TrajectoryResult
 from pymc_symplectic.integrators.base import Integrator
+from pymc_symplectic.integrators.splitting import SplittingIntegrator
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.step_methods._common import (
     CheckedModel,
@@ -39,7 +45,18 @@ from pymc_symplectic.step_methods._common import (
     validate_target_accept,
 )
 
-__all__ = ["SymplecticHMC", "SymplecticHMCState", "default_target_accept", "initial_step_ratio"]
+__all__ = [
+    "TRAJECTORIES",
+    "SymplecticHMC",
+    "SymplecticHMCState",
+    "default_target_accept",
+    "initial_step_ratio",
+]
+
+_NON_FINITE = "Divergence encountered, non-finite energy or gradient."
+
+#: Values of ``trajectory=``.
+TRAJECTORIES = ("auto", "compiled", "python")
 
 
 @dataclass_state
@@ -120,7 +137,21 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
     compile_kwargs
         Passed to PyMC's compilation of the log density and its gradient (e.g.
         ``{"mode": "NUMBA"}``); ``pm.sample(compile_kwargs=...)`` does not reach a
-        step built by the user.
+        step built by the user. Its ``"mode"`` also chooses the backend of the
+        compiled trajectory: Numba (PyTensor's default), C (``"CVM"``) or JAX
+        (``"JAX"``).
+    trajectory
+        ``"compiled"``: the whole trajectory (every step, the energy error and the
+        divergence check) runs as one compiled function built from the model's
+        graph (:mod:`pymc_symplectic.backends`), called once per draw; it needs a
+        splitting integrator and a kinetic energy from PyMC's diagonal or dense
+        potentials or the relativistic ones. ``"python"``: one compiled gradient
+        call per step from a Python loop, the reference path, which takes every
+        integrator and any ``KineticEnergy`` object. ``"auto"`` (default):
+        compiled with the Numba or JAX backend when the integrator and kinetic
+        energy allow it, Python otherwise (the C backend's Scan loop is slower
+        than the Python loop; see the benchmarks page). Both paths give the same
+        draws for the same seed (to rounding, about 1e-12).
 
     Notes
     -----
@@ -209,8 +240,11 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         compile_kwargs: dict[str, Any] | None = None,
         initial_point=None,
         dtype=None,
+        trajectory: str = "auto",
     ):
         method = resolve_hmc_integrator(integrator)
+        if not isinstance(trajectory, str) or trajectory not in TRAJECTORIES:
+            raise ValueError(f"trajectory must be one of {TRAJECTORIES}, got {trajectory!r}.")
         validate_common(
             kinetic=kinetic,
             metric=metric,
@@ -274,6 +308,86 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         )
         attach_integrator(self, method, kinetic, metric, parts)
         self.step_scale = step_scale
+        self.trajectory_backend = trajectory_backend(compile_kwargs)
+        self.trajectory = self._resolve_trajectory(trajectory, method)
+        self._compile_mode = (compile_kwargs or {}).get("mode")
+        self._compiled_trajectory = None
+
+    def _resolve_trajectory(self, requested: str, method: Integrator) -> str:
+        """Return ``"compiled"`` or ``"python"`` for ``trajectory=requested``."""
+        reasons = []
+        if not isinstance(method, SplittingIntegrator):
+            reasons.append(f"the integrator {method.name!r} is not a splitting scheme")
+        if trajectory_kinetic(self.potential) is None:
+            reasons.append(
+                f"the kinetic energy ({type(self.potential).__name__}) has no compiled form"
+            )
+        if requested == "compiled" and reasons:
+            raise ValueError(
+                "trajectory='compiled' is not available: "
+                + " and ".join(reasons)
+                + "; use trajectory='python' (or 'auto')."
+            )
+        if requested == "python" or reasons:
+            return "python"
+        if requested == "auto" and self.trajectory_backend not in ("numba", "jax"):
+            return "python"
+        return "compiled"
+
+    def __getstate__(self):
+        # The compiled trajectory is a cache, rebuilt on first use after unpickling.
+        state = self.__dict__.copy()
+        state["_compiled_trajectory"] = None
+        return state
+
+    def _build_compiled_trajectory(self, dim: int):
+        """Compile the trajectory of this step's scheme, kinetic energy and model."""
+        from pymc_symplectic.backends.jax_loop import JaxTrajectory
+        from pymc_symplectic.backends.pytensor_scan import ScanTrajectory
+
+        spec, values = trajectory_kinetic(self.potential)
+        x, logp, grad = log_density_graph(self._model, self._logp_dlogp_func)
+        operations = self.integrator.integrator.operations
+        dtype = self._logp_dlogp_func.dtype
+        if self.trajectory_backend == "jax":
+            density, shared = jax_log_density(x, logp, grad)
+            compiled = JaxTrajectory(density, operations=operations, spec=spec, dtype=dtype)
+
+            def run(q0, p0, logp0, grad0, energy0, step_size, n_steps):
+                shared_values = [v.get_value(borrow=True) for v in shared]
+                return compiled(
+                    q0,
+                    p0,
+                    logp0,
+                    grad0,
+                    energy0,
+                    step_size,
+                    n_steps,
+                    self.Emax,
+                    values(),
+                    shared_values,
+                )
+        else:
+            from pytensor.graph.replace import graph_replace
+
+            def density(q):
+                return graph_replace([logp, grad], {x: q}, strict=False)
+
+            compiled = ScanTrajectory(
+                density,
+                dim=dim,
+                operations=operations,
+                spec=spec,
+                dtype=dtype,
+                mode=self._compile_mode,
+            )
+
+            def run(q0, p0, logp0, grad0, energy0, step_size, n_steps):
+                return compiled(
+                    q0, p0, logp0, grad0, energy0, step_size, n_steps, self.Emax, values()
+                )
+
+        return run
 
     def astep(self, q0: RaveledVars):
         """Perform one HMC draw; see the class docstring for the statistics."""
@@ -286,37 +400,14 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
 
     def _hamiltonian_step(self, start: State, p0, step_size: float) -> HMCStepData:
         n_planned = min(self.max_steps, max(1, int(self.path_length / step_size)))
-        state = start
-        last = start
-        div_info = None
-        n_steps = 0
-        max_energy_error = 0.0
-        try:
-            for _ in range(n_planned):
-                last = state
-                state = self.integrator.step(step_size, state)
-                n_steps += 1
-                error = state.energy - start.energy
-                if not np.isfinite(error) or not np.all(np.isfinite(state.q_grad)):
-                    max_energy_error = math.inf
-                    div_info = DivergenceInfo(
-                        "Divergence encountered, non-finite energy or gradient.", None, last, state
-                    )
-                    break
-                max_energy_error = max(max_energy_error, abs(error))
-                if abs(error) > self.Emax:
-                    div_info = DivergenceInfo(
-                        f"Divergence encountered, energy change {error:.3g} larger than "
-                        f"Emax={self.Emax}.",
-                        None,
-                        last,
-                        state,
-                    )
-                    break
-        except PyMCIntegrationError as err:
-            max_energy_error = math.inf
-            div_info = DivergenceInfo("Integration failed.", err, last, None)
-
+        if self.trajectory == "compiled":
+            state, div_info, n_steps, max_energy_error = self._integrate_compiled(
+                start, step_size, n_planned
+            )
+        else:
+            state, div_info, n_steps, max_energy_error = self._integrate_python(
+                start, step_size, n_planned
+            )
         if div_info is None or (div_info.exec_info is None and np.isfinite(state.energy)):
             energy_change = float(state.energy - start.energy)
         else:
@@ -344,6 +435,86 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
             "model_logp": end.model_logp,
         }
         return HMCStepData(end, accept_stat, div_info, stats)
+
+    def _integrate_python(self, start: State, step_size: float, n_planned: int):
+        """Integrate step by step, one compiled gradient call per evaluation."""
+        state = start
+        last = start
+        div_info = None
+        n_steps = 0
+        max_energy_error = 0.0
+        try:
+            for _ in range(n_planned):
+                last = state
+                state = self.integrator.step(step_size, state)
+                n_steps += 1
+                error = state.energy - start.energy
+                if not np.isfinite(error) or not np.all(np.isfinite(state.q_grad)):
+                    max_energy_error = math.inf
+                    div_info = DivergenceInfo(_NON_FINITE, None, last, state)
+                    break
+                max_energy_error = max(max_energy_error, abs(error))
+                if abs(error) > self.Emax:
+                    div_info = DivergenceInfo(self._emax_message(error), None, last, state)
+                    break
+        except PyMCIntegrationError as err:
+            max_energy_error = math.inf
+            div_info = DivergenceInfo("Integration failed.", err, last, None)
+        return state, div_info, n_steps, max_energy_error
+
+    def _emax_message(self, error: float) -> str:
+        return f"Divergence encountered, energy change {error:.3g} larger than Emax={self.Emax}."
+
+    def _integrate_compiled(self, start: State, step_size: float, n_planned: int):
+        """Integrate the whole trajectory in one call of the compiled function."""
+        info = start.q.point_map_info
+        if self._compiled_trajectory is None:
+            self._compiled_trajectory = self._build_compiled_trajectory(start.q.data.size)
+        result: TrajectoryResult = self._compiled_trajectory(
+            start.q.data,
+            start.p,
+            start.model_logp,
+            start.q_grad,
+            start.energy,
+            step_size,
+            n_planned,
+        )
+        self.integrator.n_grad_evals += (
+            result.n_steps * self.integrator.integrator.grad_evals_per_step
+        )
+        self._record_drifts(result)
+        state = State(
+            RaveledVars(result.q, info),
+            result.p,
+            result.velocity,
+            result.grad,
+            result.energy,
+            result.logp,
+            result.n_steps,
+        )
+        div_info = None
+        if result.diverged:
+            if result.n_steps > 1:
+                last = State(
+                    RaveledVars(result.q_before, info),
+                    result.p_before,
+                    None,
+                    result.grad_before,
+                    math.nan,
+                    result.logp_before,
+                    result.n_steps - 1,
+                )
+            else:
+                last = start
+            if math.isinf(result.max_energy_error):
+                message = _NON_FINITE
+            else:
+                message = self._emax_message(result.energy_error)
+            div_info = DivergenceInfo(message, None, last, state)
+        return state, div_info, result.n_steps, result.max_energy_error
+
+    def _record_drifts(self, result: TrajectoryResult) -> None:
+        """Pass the compiled trajectory's drift statistics on (relativistic steps use them)."""
 
     @staticmethod
     def _progressbar_config(n_chains=1):

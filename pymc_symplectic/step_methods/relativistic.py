@@ -188,6 +188,9 @@ class _RelativisticStep:
             **kwargs,
         )
 
+    def _record_drifts(self, result) -> None:
+        self.integrator.kinetic.add(result.n_drifts, result.speed_sum, result.speed_limited_sum)
+
     def astep(self, q0: RaveledVars):
         """Draw once, record the speed statistics and, during tuning, adapt c."""
         recorder = self.integrator.kinetic
