@@ -525,7 +525,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     int
         0 on success (``--help`` included), 2 for a usage error (reported in one
         line on stderr, never a traceback), 130 when interrupted.
+
+    Raises
+    ------
+    TypeError
+        If ``argv`` is a single string instead of a list of arguments.
     """
+    if isinstance(argv, str | bytes):
+        raise TypeError(
+            f"argv must be a list of arguments, got the string {argv!r}; split it first "
+            "(e.g. shlex.split)."
+        )
     parser = build_parser()
     try:
         args = parser.parse_args(None if argv is None else [str(a) for a in argv])

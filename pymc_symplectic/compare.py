@@ -115,6 +115,35 @@ class SamplerSpec:
     kwargs: Mapping[str, Any] = field(default_factory=dict)
     factory: Callable[[Any], Any] | None = None
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.label, str) or not self.label:
+            raise ValueError(f"label must be a non-empty string, got {self.label!r}.")
+        if self.family is not None and self.family not in SAMPLER_FAMILIES:
+            raise ValueError(
+                f"family must be one of {', '.join(SAMPLER_FAMILIES)} or None, got {self.family!r}."
+            )
+        given = [
+            name for name in ("family", "step_class", "factory") if getattr(self, name) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "a SamplerSpec needs exactly one of family, step_class and factory, got "
+                f"{given or 'none'}; build specs with parse_sampler_spec."
+            )
+        if self.step_class is not None and not isinstance(self.step_class, type):
+            raise ValueError(f"step_class must be a class, got {self.step_class!r}.")
+        if self.factory is not None and not callable(self.factory):
+            raise ValueError(f"factory must be callable, got {self.factory!r}.")
+        if not isinstance(self.kwargs, Mapping):
+            raise ValueError(f"kwargs must be a dict, got {self.kwargs!r}.")
+        if self.integrator is not None and (
+            self.family is None or not isinstance(self.integrator, str)
+        ):
+            raise ValueError(
+                "integrator is the registered name of a string spec's integrator "
+                f"(family given), got integrator={self.integrator!r}, family={self.family!r}."
+            )
+
     @property
     def class_name(self) -> str:
         """Name of the step class this spec builds (``"factory"`` for a factory)."""
@@ -218,6 +247,8 @@ def parse_sampler_spec(spec, label: str | None = None) -> SamplerSpec:
         For an unknown family or integrator (the message lists the valid ones), or a
         malformed spec.
     """
+    if label is not None and (not isinstance(label, str) or not label):
+        raise ValueError(f"label must be a non-empty string or None, got {label!r}.")
     if isinstance(spec, SamplerSpec):
         return spec if label is None else SamplerSpec(**{**spec.__dict__, "label": label})
     if isinstance(spec, str):
@@ -335,8 +366,19 @@ def dispersed_initvals(
     -------
     list of dict
         ``initvals`` for ``pm.sample``: value-variable names to arrays.
+
+    Raises
+    ------
+    ValueError
+        For a model that is not a ``pymc.Model`` or has no continuous free variable,
+        an invalid ``chains``, ``spread``, ``max_tries`` or ``random_seed``, or when
+        no jittered start of a chain has a finite log density.
     """
-    rng = np.random.default_rng(random_seed)
+    _check_model(model)
+    chains = _check_int("chains", chains, 1)
+    spread = _check_non_negative("spread", spread)
+    max_tries = _check_int("max_tries", max_tries, 1)
+    rng = _check_rng(random_seed)
     centre = model.initial_point()
     continuous = {v.name for v in model.continuous_value_vars}
     logp = model.compile_logp()
@@ -410,6 +452,13 @@ def run_metrics(idata, var_names: Sequence[str] | None = None) -> dict[str, floa
 
     from pymc_symplectic.diagnostics import gradient_evaluations
 
+    if not hasattr(idata, "__contains__"):
+        raise TypeError(f"idata must be a DataTree from pm.sample, got {type(idata).__name__}.")
+    missing = [group for group in ("posterior", "sample_stats") if group not in idata]
+    if missing:
+        raise ValueError(f"idata lacks the groups {missing}: pass the result of pm.sample.")
+    if isinstance(var_names, str):
+        var_names = [var_names]
     names = None if var_names is None else list(var_names)
     ess_bulk = _min_over(_as_dataset(az.ess(idata, var_names=names, method="bulk")))
     ess_tail = _min_over(_as_dataset(az.ess(idata, var_names=names, method="tail")))
@@ -495,6 +544,50 @@ def _check_int(name: str, value, minimum: int) -> int:
     if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
     return int(value)
+
+
+def _check_non_negative(name: str, value) -> float:
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
+    return float(value)
+
+
+def _check_rng(random_seed) -> np.random.Generator:
+    message = (
+        "random_seed must be None, a non-negative integer or a numpy Generator, "
+        f"got {random_seed!r}."
+    )
+    if isinstance(random_seed, bool | float):
+        raise ValueError(message)
+    try:
+        return np.random.default_rng(random_seed)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+
+
+def _check_model(model):
+    """Refuse a non-model, and a model without continuous free variables (before compiling)."""
+    import pymc as pm
+
+    if not isinstance(model, pm.Model):
+        raise ValueError(f"model must be a pymc.Model or an example name, got {model!r}.")
+    if not model.value_vars:
+        raise ValueError(
+            "model has no free random variables: the samplers compared need at least one "
+            "continuous one."
+        )
+    if not model.continuous_value_vars:
+        names = [v.name for v in model.value_vars]
+        raise ValueError(
+            f"every free variable of the model is discrete ({names}): the samplers compared "
+            "are gradient-based and need continuous ones."
+        )
+    return model
 
 
 def _run_seed(entropy: int, label: str) -> int:
@@ -624,8 +717,7 @@ def compare(
         from pymc_symplectic import examples
 
         model = examples.get(model).build()
-    if not isinstance(model, pm.Model):
-        raise ValueError(f"model must be a pymc.Model or an example name, got {model!r}.")
+    _check_model(model)
     draws = _check_int("draws", draws, 4)
     tune = _check_int("tune", tune, 0)
     chains = _check_int("chains", chains, 1)
@@ -637,6 +729,9 @@ def compare(
         raise ValueError(f"random_seed must be an integer or None, got {random_seed!r}.")
     if random_seed is not None and random_seed < 0:
         raise ValueError(f"random_seed must be >= 0, got {random_seed!r}.")
+    jitter = _check_non_negative("jitter", jitter)
+    if not isinstance(progressbar, bool):
+        raise ValueError(f"progressbar must be True or False, got {progressbar!r}.")
     entropy = int(np.random.SeedSequence(random_seed).entropy)
 
     baseline = SamplerSpec(label=BASELINE_LABEL, family="pymc-nuts")
@@ -646,6 +741,14 @@ def compare(
 
     if initvals is None:
         initvals = dispersed_initvals(model, chains, random_seed=entropy, spread=jitter)
+    elif (
+        not isinstance(initvals, Sequence)
+        or isinstance(initvals, str)
+        or not all(isinstance(point, Mapping) for point in initvals)
+    ):
+        raise ValueError(
+            f"initvals must be a list of dicts (one point per chain), got {initvals!r}."
+        )
     elif len(initvals) != chains:
         raise ValueError(f"initvals must hold one point per chain ({chains}), got {len(initvals)}.")
     initvals = tuple(dict(point) for point in initvals)
@@ -741,7 +844,18 @@ def _cell(value) -> str:
 
 
 def _rows(table, columns):
+    if not (hasattr(table, "index") and hasattr(table, "loc") and hasattr(table, "columns")):
+        raise TypeError(
+            f"table must be a ComparisonResult.table (a pandas DataFrame), got {table!r}."
+        )
+    if isinstance(columns, str):
+        columns = [columns]
     columns = list(DISPLAY_COLUMNS if columns is None else columns)
+    unknown = [c for c in columns if c not in table.columns]
+    if unknown:
+        raise ValueError(
+            f"columns {unknown} are not in the table; its columns: {', '.join(table.columns)}."
+        )
     header = ["sampler", *columns]
     body = [[str(label), *(_cell(table.loc[label, c]) for c in columns)] for label in table.index]
     return header, body

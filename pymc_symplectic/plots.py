@@ -12,6 +12,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
 from pymc_symplectic import integrators as _integrators
+from pymc_symplectic.diagnostics._validate import check_integer, check_positive
+from pymc_symplectic.diagnostics.energy import EnergyErrorCurve, fit_order
 from pymc_symplectic.dynamics import Trajectory, resolve_integrator, simulate
 from pymc_symplectic.integrators import AdamsBashforth, Integrator
 from pymc_symplectic.testing import HarmonicOscillator, Pendulum
@@ -111,6 +113,26 @@ def _names(integrators: Sequence[str | Integrator] | None) -> list[Integrator]:
     return methods
 
 
+def _problems(problems) -> tuple[str, ...]:
+    if isinstance(problems, str):
+        problems = (problems,)
+    if not isinstance(problems, Sequence) or not problems:
+        raise ValueError(
+            f"problems must name at least one of 'oscillator' and 'pendulum', got {problems!r}."
+        )
+    for problem in problems:
+        _problem(problem)
+    return tuple(problems)
+
+
+def _step_sizes(step_sizes) -> list[float]:
+    if isinstance(step_sizes, str | bytes) or not isinstance(step_sizes, Sequence | np.ndarray):
+        raise ValueError(f"step_sizes must be a sequence of step sizes, got {step_sizes!r}.")
+    if len(step_sizes) == 0:
+        raise ValueError(f"step_sizes must hold at least one step size, got {step_sizes!r}.")
+    return [check_positive(f"step_sizes[{i}]", h) for i, h in enumerate(step_sizes)]
+
+
 def _problem(problem: str):
     """Return ``(hamiltonian, q0, p0)`` for a reference problem name."""
     if problem == "oscillator":
@@ -131,7 +153,20 @@ def save_figure(figure: Figure, path: str | PathLike, *, dpi: int = 120) -> None
         Destination file, e.g. ``outputs/demo/energy_error.png``.
     dpi
         Resolution in dots per inch.
+
+    Raises
+    ------
+    TypeError
+        If ``figure`` is not a matplotlib Figure or ``path`` not a path.
+    ValueError
+        If ``dpi`` is not a positive finite number, or the suffix names no format
+        matplotlib writes.
     """
+    if not isinstance(figure, Figure):
+        raise TypeError(f"figure must be a matplotlib Figure, got {figure!r}.")
+    if not isinstance(path, str | PathLike):
+        raise TypeError(f"path must be a str or os.PathLike, got {path!r}.")
+    check_positive("dpi", dpi)
     FigureCanvasAgg(figure)
     figure.savefig(path, dpi=dpi)
 
@@ -173,8 +208,11 @@ def plot_phase_portrait(
         The figure, not shown; save it with :func:`save_figure`.
     """
     methods = _names(integrators)
+    step_size = check_positive("step_size", step_size)
+    clip = check_positive("clip", clip)
     if n_steps is None:
         n_steps = max(1, round(4 * math.pi / step_size))
+    n_steps = check_integer("n_steps", n_steps, 1)
     hamiltonian, q0, p0 = _problem("oscillator")
     radius = math.hypot(q0, p0)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -252,8 +290,9 @@ def energy_error_runs(
         ``runs[problem][integrator name]`` is the :class:`~pymc_symplectic.dynamics.Trajectory`.
     """
     methods = _names(integrators)
-    if isinstance(problems, str):
-        problems = (problems,)
+    step_size = check_positive("step_size", step_size)
+    n_steps = check_integer("n_steps", n_steps, 1)
+    problems = _problems(problems)
     runs: dict[str, dict[str, Trajectory]] = {}
     for problem in problems:
         hamiltonian, q0, p0 = _problem(problem)
@@ -263,6 +302,27 @@ def energy_error_runs(
                 m.name: simulate(m, hamiltonian, q0, p0, step_size, n_steps) for m in methods
             }
     return runs
+
+
+def _check_runs(runs) -> None:
+    """Refuse ``runs`` unless it maps problems to non-empty dicts of trajectories."""
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError(
+            "runs must be a non-empty dict problem -> {integrator name: Trajectory} "
+            f"(from energy_error_runs), got {runs!r}."
+        )
+    for problem, trajectories in runs.items():
+        if (
+            not isinstance(trajectories, dict)
+            or not trajectories
+            or not all(isinstance(t, Trajectory) for t in trajectories.values())
+        ):
+            raise ValueError(
+                f"runs[{problem!r}] must be a non-empty dict integrator name -> Trajectory, "
+                f"got {trajectories!r}."
+            )
+        if any(t.time.size < 2 for t in trajectories.values()):
+            raise ValueError(f"runs[{problem!r}] holds a trajectory of fewer than two points.")
 
 
 def _window_max(values: np.ndarray, window: int) -> np.ndarray:
@@ -317,10 +377,11 @@ def plot_energy_error(
     matplotlib.figure.Figure
         The figure. Exact zeros are drawn at :data:`ENERGY_ERROR_FLOOR`.
     """
+    if envelope is not None:
+        envelope = check_positive("envelope", envelope)
     if runs is None:
         runs = energy_error_runs(integrators, step_size, n_steps, problems)
-    if not runs:
-        raise ValueError("runs must hold at least one problem.")
+    _check_runs(runs)
     first = next(iter(next(iter(runs.values())).values()))
     h = float(first.time[1] - first.time[0])
     n_steps = first.time.size - 1
@@ -392,6 +453,7 @@ def convergence_step_sizes(
         Decreasing step sizes ``T / n``.
     """
     method = resolve_integrator(integrator)
+    final_time = check_positive("final_time", final_time)
     key = max([k for k in _CONVERGENCE_STEP_COUNTS if k <= method.order], default=1)
     counts = _CONVERGENCE_STEP_COUNTS[key]
     if isinstance(method, AdamsBashforth):
@@ -422,8 +484,10 @@ def convergence_errors(
         The step sizes used and ``max(|q_N - q(T)|, |p_N - p(T)|)`` for each.
     """
     method = resolve_integrator(integrator)
+    final_time = check_positive("final_time", final_time)
     if step_sizes is None:
         step_sizes = convergence_step_sizes(method, final_time)
+    step_sizes = _step_sizes(step_sizes)
     system = HarmonicOscillator()
     q0, p0 = _OSCILLATOR_START
     q_exact, p_exact = system.exact(q0, p0, final_time)
@@ -439,14 +503,15 @@ def convergence_errors(
 def empirical_order(step_sizes: Sequence[float], errors: Sequence[float]) -> float:
     """Least-squares slope of log(error) against log(step size).
 
-    Returns NaN when fewer than two errors are positive and finite.
+    Returns NaN when fewer than two errors are positive and finite. The same fit as
+    :func:`pymc_symplectic.diagnostics.fit_order` with no round-off floor.
+
+    Raises
+    ------
+    ValueError
+        If ``step_sizes`` and ``errors`` are not numeric 1-d arrays of one length.
     """
-    h = np.asarray(step_sizes, dtype=float)
-    e = np.asarray(errors, dtype=float)
-    keep = np.isfinite(e) & (e > 0) & (h > 0)
-    if keep.sum() < 2:
-        return math.nan
-    return float(np.polyfit(np.log(h[keep]), np.log(e[keep]), 1)[0])
+    return fit_order(step_sizes, errors)
 
 
 def plot_convergence(
@@ -472,6 +537,7 @@ def plot_convergence(
         The figure; the legend gives each method's declared order and fitted slope.
     """
     methods = _names(integrators)
+    final_time = check_positive("final_time", final_time)
     fig = Figure(figsize=(9.0, 5.6), layout="constrained")
     ax = fig.subplots()
     for i, method in enumerate(methods):
@@ -543,9 +609,14 @@ def plot_sampler_efficiency(result) -> Figure:
         Two panels: per gradient (the cost measure fair across integrators) and
         per second of ``pm.sample`` wall time (tuning included).
     """
-    table = result.table
+    table = getattr(result, "table", None)
+    baseline = getattr(result, "baseline", None)
+    if table is None or not hasattr(table, "index") or baseline not in getattr(table, "index", ()):
+        raise TypeError(
+            "result must be a ComparisonResult (from pymc_symplectic.compare), with a table "
+            f"holding its baseline row; got {result!r}."
+        )
     labels = list(table.index)
-    baseline = result.baseline
     colours = _bar_colours(labels, baseline)
     x = np.arange(len(labels))
     width = 0.38
@@ -644,9 +715,21 @@ def plot_energy_transitions(result_or_runs, *, bins: int = 40) -> Figure:
     """
     import arviz as az
 
+    bins = check_integer("bins", bins, 1)
     runs = getattr(result_or_runs, "runs", result_or_runs)
-    if not runs:
-        raise ValueError("no runs to plot.")
+    if not isinstance(runs, dict) or not runs:
+        raise ValueError(
+            "result_or_runs must be a ComparisonResult or a non-empty dict label -> DataTree, "
+            f"got {result_or_runs!r}."
+        )
+    for label, idata in runs.items():
+        if not (hasattr(idata, "__contains__") and "sample_stats" in idata) or (
+            "energy" not in idata["sample_stats"]
+        ):
+            raise ValueError(
+                f"run {label!r} must be a DataTree from pm.sample with the sample statistic "
+                f"'energy' (a Hamiltonian step's), got {type(idata).__name__}."
+            )
     n = len(runs)
     columns = min(n, 3)
     rows = math.ceil(n / columns)
@@ -718,9 +801,22 @@ def plot_energy_error_vs_step_size(curves, *, title: str | None = None) -> Figur
     matplotlib.figure.Figure
         The figure; the legend gives each fitted slope and declared order.
     """
-    curves = list(curves)
+    if isinstance(curves, EnergyErrorCurve):
+        curves = [curves]
+    try:
+        curves = list(curves)
+    except TypeError:
+        raise TypeError(f"curves must be a sequence of EnergyErrorCurve, got {curves!r}.") from None
     if not curves:
         raise ValueError("curves must hold at least one EnergyErrorCurve.")
+    bad = [c for c in curves if not isinstance(c, EnergyErrorCurve)]
+    if bad:
+        raise TypeError(
+            "curves must hold EnergyErrorCurve objects (from diagnostics.energy_error_curve), "
+            f"got {bad[0]!r}."
+        )
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a string or None, got {title!r}.")
     fig = Figure(figsize=(12.0, 5.0), layout="constrained")
     left, right = fig.subplots(1, 2, sharey=True)
     for i, curve in enumerate(curves):

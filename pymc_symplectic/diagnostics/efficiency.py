@@ -10,6 +10,27 @@ import numpy as np
 
 __all__ = ["GradientEfficiency", "ess_per_gradient", "gradient_evaluations"]
 
+_STATS_GROUPS = ("sample_stats", "warmup_sample_stats")
+
+
+def _stats_group(idata, group):
+    """Return ``idata[group]``, naming ``idata`` or ``group`` when that is impossible."""
+    if not (hasattr(idata, "__getitem__") and hasattr(idata, "__contains__")):
+        raise TypeError(
+            "idata must be a DataTree (or InferenceData) from pm.sample, "
+            f"got {type(idata).__name__}."
+        )
+    if not isinstance(group, str):
+        raise TypeError(f"group must be a string such as 'sample_stats', got {group!r}.")
+    if group not in idata:
+        present = [name for name in _STATS_GROUPS if name in idata]
+        raise ValueError(
+            f"group={group!r} is not a group of idata; groups of sample statistics it has: "
+            f"{present}. Use 'sample_stats' (after tuning) or 'warmup_sample_stats' "
+            "(tuning, kept with pm.sample(..., discard_tuned_samples=False))."
+        )
+    return idata[group]
+
 
 def gradient_evaluations(idata, group: str = "sample_stats") -> float:
     r"""Return the log-density-gradient evaluations of a run, summed over chains and draws.
@@ -36,8 +57,15 @@ def gradient_evaluations(idata, group: str = "sample_stats") -> float:
     -------
     float
         The count (an integer value), or NaN when the statistics allow no count.
+
+    Raises
+    ------
+    TypeError
+        If ``idata`` is not a DataTree-like mapping of groups.
+    ValueError
+        If ``idata`` has no group ``group``.
     """
-    stats = idata[group]
+    stats = _stats_group(idata, group)
     if "n_grad_evals" in stats:
         return float(np.asarray(stats["n_grad_evals"]).sum())
     if "n_steps" in stats:
@@ -101,9 +129,19 @@ def ess_per_gradient(idata, var_names=None) -> GradientEfficiency:
     -------
     GradientEfficiency
         Per-variable ratios and their minima.
+
+    Raises
+    ------
+    TypeError
+        If ``idata`` is not a DataTree-like mapping of groups.
+    ValueError
+        If ``idata`` lacks a posterior or sample statistics, or they allow no count
+        of gradient evaluations.
     """
     import arviz as az
 
+    if hasattr(idata, "__contains__") and "posterior" not in idata:
+        raise ValueError("idata has no posterior group: pass the result of pm.sample.")
     grads = gradient_evaluations(idata)
     if not grads > 0:
         raise ValueError(

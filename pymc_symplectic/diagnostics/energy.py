@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from pymc_symplectic.diagnostics._validate import (
+    check_integer,
+    check_kinetic,
+    check_model,
+    check_non_negative,
+    check_positive,
+    check_rng,
+)
 from pymc_symplectic.diagnostics.model_space import model_log_density, unconstrained_points
 from pymc_symplectic.dynamics import Hamiltonian, resolve_integrator, simulate
 from pymc_symplectic.errors import IntegrationError
@@ -22,9 +29,20 @@ def fit_order(step_sizes, errors, floor: float = 0.0) -> float:
     """Least-squares slope of log(error) against log(step size), over errors above ``floor``.
 
     Returns NaN when fewer than two errors are finite and above ``floor``.
+
+    Raises
+    ------
+    ValueError
+        If ``step_sizes`` and ``errors`` are not numeric 1-d arrays of one length, or
+        ``floor`` is not a finite number >= 0.
     """
-    h = np.asarray(step_sizes, dtype=float)
-    e = np.asarray(errors, dtype=float)
+    h = _numeric_1d("step_sizes", step_sizes)
+    e = _numeric_1d("errors", errors)
+    if h.shape != e.shape:
+        raise ValueError(
+            f"step_sizes and errors must have the same length, got {h.size} and {e.size}."
+        )
+    floor = check_non_negative("floor", floor)
     keep = np.isfinite(e) & (e > floor) & (e > 0) & (h > 0)
     if keep.sum() < 2:
         return math.nan
@@ -71,8 +89,27 @@ class EnergyErrorCurve:
         return self.errors.mean(axis=0)
 
 
+def _numeric_1d(name: str, value) -> np.ndarray:
+    if value is None or isinstance(value, str | bytes):  # asarray would give nan or fail late
+        raise ValueError(f"{name} must be a 1-d sequence of numbers, got {value!r}.")
+    try:
+        array = np.atleast_1d(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a 1-d sequence of numbers, got {value!r}.") from None
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-d sequence of numbers, got shape {array.shape}.")
+    return array
+
+
 def _step_sizes(step_sizes, integration_time: float) -> np.ndarray:
-    values = np.atleast_1d(np.asarray(step_sizes, dtype=float))
+    if step_sizes is None or isinstance(step_sizes, str | bytes):
+        raise ValueError(f"step_sizes must be a sequence of numbers, got {step_sizes!r}.")
+    try:
+        values = np.atleast_1d(np.asarray(step_sizes, dtype=float))
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"step_sizes must be a sequence of at least two numbers, got {step_sizes!r}."
+        ) from None
     if values.ndim != 1 or values.size < 2:
         raise ValueError(f"step_sizes must hold at least two step sizes, got {step_sizes!r}.")
     if not np.all(np.isfinite(values)) or np.any(values <= 0):
@@ -120,7 +157,7 @@ def energy_error_curve(
         DataTree sampled with ``idata_kwargs={"include_transformed": True}``), or
         arrays; see :func:`~pymc_symplectic.diagnostics.unconstrained_points`.
     n_points
-        Number of start points.
+        Number of start points (``None``: all the draws of a DataTree ``points``).
     integration_time
         The fixed time :math:`T`.
     kinetic
@@ -134,20 +171,24 @@ def energy_error_curve(
     EnergyErrorCurve
         Errors per point and step size, with the fitted slope. Errors below
         :math:`10^3 \epsilon \max |H_0|` are round-off and are left out of the fit.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ``pymc.Model`` or ``kinetic`` not a KineticEnergy.
+    ValueError
+        For an unknown integrator, a model without (or with discrete) free
+        variables, or an invalid step size, count, time, point or seed; before
+        anything is compiled where the model is not needed to tell.
     """
     method = resolve_integrator(integrator)
-    if (
-        not isinstance(integration_time, numbers.Real)
-        or not math.isfinite(integration_time)
-        or integration_time <= 0
-    ):
-        raise ValueError(f"integration_time must be positive, got {integration_time!r}.")
-    h = _step_sizes(step_sizes, float(integration_time))
+    integration_time = check_positive("integration_time", integration_time)
+    h = _step_sizes(step_sizes, integration_time)
+    n_points = check_integer("n_points", n_points, 1, allow_none=True)
+    rng = check_rng(random_seed)
+    check_model(model)
     log_density, dim = model_log_density(model)
-    kinetic = GaussianKinetic.identity(dim) if kinetic is None else kinetic
-    if kinetic.dim != dim:
-        raise ValueError(f"kinetic has dimension {kinetic.dim}, the model {dim}.")
-    rng = np.random.default_rng(random_seed)
+    kinetic = GaussianKinetic.identity(dim) if kinetic is None else check_kinetic(kinetic, dim)
     starts = unconstrained_points(model, points, n_points=n_points, random_seed=rng)
     hamiltonian = Hamiltonian.from_log_density(log_density, kinetic)
 

@@ -7,6 +7,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from pymc_symplectic.diagnostics._validate import (
+    check_integer,
+    check_model,
+    check_non_negative,
+    check_rng,
+)
+
 __all__ = ["model_log_density", "unconstrained_points", "value_var_names"]
 
 # One compiled log density per model: compiling dominates the cost of the diagnostics.
@@ -19,7 +26,7 @@ def value_var_names(model) -> list[str]:
     ``model.logp_dlogp_function(ravel_inputs=True)`` takes the concatenation of
     these variables, each raveled in C order (e.g. ``["mu", "tau_log__", "theta"]``).
     """
-    return [v.name for v in model.continuous_value_vars]
+    return [v.name for v in check_model(model, need_variables=False).continuous_value_vars]
 
 
 def model_log_density(model) -> tuple[Callable[[np.ndarray], tuple[float, np.ndarray]], int]:
@@ -37,7 +44,15 @@ def model_log_density(model) -> tuple[Callable[[np.ndarray], tuple[float, np.nda
         :meth:`pymc_symplectic.dynamics.Hamiltonian.from_log_density`) and the
         dimension of ``q``. The log density includes the log-Jacobians of the
         transforms, as PyMC's samplers see it. Compiled once per model and cached.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ``pymc.Model``.
+    ValueError
+        If it has no free random variables or discrete ones.
     """
+    check_model(model)
     try:
         return _COMPILED[model]
     except (KeyError, TypeError):
@@ -59,9 +74,17 @@ def model_log_density(model) -> tuple[Callable[[np.ndarray], tuple[float, np.nda
 
 
 def _flatten(model, point: dict) -> np.ndarray:
-    return np.concatenate(
-        [np.asarray(point[name], dtype=float).ravel() for name in value_var_names(model)]
-    )
+    names = value_var_names(model)
+    missing = [name for name in names if name not in point]
+    if missing:
+        raise ValueError(
+            f"points lacks the unconstrained value variables {missing}; a dict point maps "
+            f"every name of {names} to its value."
+        )
+    try:
+        return np.concatenate([np.asarray(point[name], dtype=float).ravel() for name in names])
+    except (TypeError, ValueError):
+        raise ValueError(f"points must hold numeric values, got {point!r}.") from None
 
 
 def unconstrained_points(
@@ -101,19 +124,31 @@ def unconstrained_points(
 
     Raises
     ------
+    TypeError
+        If ``model`` is not a ``pymc.Model``.
     ValueError
-        If a DataTree lacks a transformed value variable, or an array has the wrong width.
+        If the model has no or discrete free variables, a DataTree lacks its
+        posterior or a transformed value variable, an array has the wrong width
+        or non-finite entries, or ``n_points``, ``jitter`` or ``random_seed`` is invalid.
     """
-    rng = np.random.default_rng(random_seed)
+    check_model(model)
+    n_points = check_integer("n_points", n_points, 1, allow_none=True)
+    jitter = check_non_negative("jitter", jitter)
+    rng = check_rng(random_seed)
     names = value_var_names(model)
     centre = _flatten(model, model.initial_point())
     dim = centre.size
     if points is None:
-        n = 8 if n_points is None else int(n_points)
+        n = 8 if n_points is None else n_points
         return centre + rng.uniform(-jitter, jitter, size=(n, dim))
     if isinstance(points, dict):
-        return _flatten(model, points)[None, :]
+        return _check_finite(_flatten(model, points)[None, :])
     if hasattr(points, "children") or hasattr(points, "groups"):  # a DataTree
+        if "posterior" not in points:
+            raise ValueError(
+                "points is a DataTree without a posterior group; pass the result of "
+                "pm.sample(..., idata_kwargs={'include_transformed': True})."
+            )
         posterior = points["posterior"]
         missing = [name for name in names if name not in posterior]
         if missing:
@@ -128,9 +163,15 @@ def unconstrained_points(
             columns.append(values.reshape(values.shape[0] * values.shape[1], -1))
         draws = np.concatenate(columns, axis=1)
         if n_points is not None and n_points < draws.shape[0]:
-            draws = draws[rng.choice(draws.shape[0], size=int(n_points), replace=False)]
+            draws = draws[rng.choice(draws.shape[0], size=n_points, replace=False)]
         return draws
-    array = np.asarray(points, dtype=float)
+    try:
+        array = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "points must be None, a DataTree, a dict of value variables or a numeric array "
+            f"(n, {dim}), got {points!r}."
+        ) from None
     if array.ndim == 1:
         array = array[None, :]
     if array.ndim != 2 or array.shape[1] != dim:
@@ -138,4 +179,10 @@ def unconstrained_points(
             f"points must be shaped (n, {dim}) (the model's unconstrained dimension), "
             f"got {array.shape}."
         )
+    return _check_finite(array)
+
+
+def _check_finite(array: np.ndarray) -> np.ndarray:
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"points must be finite, got {array!r}.")
     return array

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import math
-import numbers
-
 import numpy as np
 
+from pymc_symplectic.diagnostics._validate import (
+    check_integer,
+    check_kinetic,
+    check_model,
+    check_positive,
+    check_rng,
+)
 from pymc_symplectic.diagnostics.model_space import model_log_density, unconstrained_points
-from pymc_symplectic.dynamics import Hamiltonian, resolve_integrator, simulate
+from pymc_symplectic.dynamics import Hamiltonian, _as_vector, resolve_integrator, simulate
 from pymc_symplectic.integrators.base import Integrator
 from pymc_symplectic.kinetic import GaussianKinetic, KineticEnergy
 
@@ -31,14 +35,46 @@ def step_map_jacobian(
     + \Psi(z - 2\delta e_k)] / (12\delta)`, with truncation error
     :math:`O(\delta^4)` (Fornberg, Math. Comp. 51, 699-706, 1988, Table 1).
 
+    Parameters
+    ----------
+    hamiltonian
+        The system.
+    integrator
+        Registered name or :class:`~pymc_symplectic.integrators.Integrator`.
+    q, p
+        The point, finite 1-d arrays of the system's dimension.
+    step_size, n_steps
+        The map is ``n_steps`` steps of size ``step_size`` (as for
+        :func:`~pymc_symplectic.dynamics.simulate`).
+    fd_step
+        Finite-difference step :math:`\delta`, a positive finite number.
+
     Returns
     -------
     numpy.ndarray
         The ``(2d, 2d)`` Jacobian, rows and columns ordered ``(q, p)``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown integrator, a non-finite or wrongly shaped point, or an
+        invalid ``step_size``, ``n_steps`` or ``fd_step``.
     """
     method = resolve_integrator(integrator)
-    z0 = np.concatenate([np.asarray(q, dtype=float), np.asarray(p, dtype=float)])
-    d = z0.size // 2
+    if not isinstance(hamiltonian, Hamiltonian):
+        raise TypeError(f"hamiltonian must be a Hamiltonian, got {type(hamiltonian).__name__}.")
+    check_positive("step_size", step_size)
+    check_integer("n_steps", n_steps, 1)
+    fd_step = check_positive("fd_step", fd_step)
+    q = _as_vector("q", q)
+    p = _as_vector("p", p)
+    d = hamiltonian.kinetic.dim
+    if q.shape != (d,) or p.shape != (d,):
+        raise ValueError(
+            f"q and p must both have the system's dimension {d}, got shapes {q.shape} and "
+            f"{p.shape}."
+        )
+    z0 = np.concatenate([q, p])
 
     def flow(z):
         run = simulate(method, hamiltonian, z[:d], z[d:], step_size, n_steps)
@@ -100,14 +136,33 @@ def symplecticity_check(
     -------
     float
         The largest absolute entry of :math:`\Psi'^T J \Psi' - J`.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a ``pymc.Model`` or ``kinetic`` not a KineticEnergy.
+    ValueError
+        For an unknown integrator, a model without (or with discrete) free
+        variables, or an invalid step size, count, point, momentum, ``fd_step``
+        or seed.
     """
-    if not isinstance(step_size, numbers.Real) or not math.isfinite(step_size) or step_size <= 0:
-        raise ValueError(f"step_size must be positive and finite, got {step_size!r}.")
+    resolve_integrator(integrator)
+    check_positive("step_size", step_size)
+    check_integer("n_steps", n_steps, 1)
+    fd_step = check_positive("fd_step", fd_step)
+    rng = check_rng(random_seed)
+    check_model(model)
     log_density, dim = model_log_density(model)
-    kinetic = GaussianKinetic.identity(dim) if kinetic is None else kinetic
-    rng = np.random.default_rng(random_seed)
+    kinetic = GaussianKinetic.identity(dim) if kinetic is None else check_kinetic(kinetic, dim)
     q = unconstrained_points(model, point, n_points=1, random_seed=rng)[0]
-    p = kinetic.sample(rng) if momentum is None else np.asarray(momentum, dtype=float)
+    if momentum is None:
+        p = kinetic.sample(rng)
+    else:
+        p = _as_vector("momentum", momentum)
+        if p.shape != (dim,):
+            raise ValueError(
+                f"momentum must have the model's dimension {dim}, got shape {p.shape}."
+            )
     hamiltonian = Hamiltonian.from_log_density(log_density, kinetic)
     jacobian = step_map_jacobian(hamiltonian, integrator, q, p, step_size, n_steps, fd_step)
     j = np.block([[np.zeros((dim, dim)), np.eye(dim)], [-np.eye(dim), np.zeros((dim, dim))]])

@@ -41,6 +41,15 @@ def register(integrator: Integrator, *, aliases: tuple[str, ...] = (), overwrite
         raise TypeError(
             f"integrator must be an Integrator instance, got {type(integrator).__name__}."
         )
+    if isinstance(aliases, str) or not isinstance(aliases, tuple | list):
+        raise ValueError(
+            f"aliases must be a tuple of names, got {aliases!r} (one alias: aliases=('name',))."
+        )
+    bad = [alias for alias in aliases if not isinstance(alias, str) or not alias]
+    if bad:
+        raise ValueError(f"aliases must be non-empty strings, got {bad!r} in {aliases!r}.")
+    if not isinstance(overwrite, bool):
+        raise ValueError(f"overwrite must be True or False, got {overwrite!r}.")
     for name in (integrator.name, *aliases):
         taken = name in _REGISTRY or name in _ALIASES
         if taken and not (overwrite and _ALIASES.get(name, name) == integrator.name):
@@ -54,7 +63,15 @@ def register(integrator: Integrator, *, aliases: tuple[str, ...] = (), overwrite
 
 
 def unregister(name: str) -> None:
-    """Remove an integrator and its aliases from the registry."""
+    """Remove an integrator and its aliases from the registry.
+
+    Raises
+    ------
+    TypeError
+        If ``name`` is not a string.
+    ValueError
+        If no integrator has that name or alias.
+    """
     canonical = _resolve(name)
     del _REGISTRY[canonical]
     for alias in [a for a, n in _ALIASES.items() if n == canonical]:

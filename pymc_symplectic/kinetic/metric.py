@@ -136,12 +136,17 @@ def as_metric(inverse_mass) -> Metric:
     """Return ``inverse_mass`` as a metric: a Metric, a 1-d (diagonal) or 2-d (dense) array."""
     if isinstance(inverse_mass, Metric):
         return inverse_mass
-    ndim = np.ndim(inverse_mass)
+    try:
+        ndim = np.ndim(inverse_mass)
+    except ValueError:  # a ragged nested sequence
+        raise ValueError(
+            f"inverse_mass must be a rectangular array, got {inverse_mass!r}."
+        ) from None
     if ndim == 1:
         return DiagonalMetric(inverse_mass)
     if ndim == 2:
         return DenseMetric(inverse_mass)
     raise ValueError(
         "inverse_mass must be a Metric, a 1-d array (diagonal) or a 2-d array (dense), "
-        f"got an array with {ndim} dimensions."
+        f"got {inverse_mass!r} ({ndim} dimensions)."
     )

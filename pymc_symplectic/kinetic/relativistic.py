@@ -115,42 +115,64 @@ class RelativisticKinetic(KineticEnergy):
         )
 
     def _root(self, p: np.ndarray):
-        """Return ``(y, sqrt(|y|^2 + m^2 c^2))`` elementwise or as a whole, overflow-safe."""
+        r"""Return ``(y, root, s)``, overflow-safe: the whitened momentum is ``s y``.
+
+        ``root`` is :math:`\sqrt{|y|^2 + (m c / s)^2}` (per coordinate: elementwise),
+        so :math:`K = c \sum s\,\mathrm{root}` and :math:`v = c M^{-1} (p / s) / \mathrm{root}`.
+        Normally ``s = 1``. When the whitened momentum overflows (``|p| \gtrsim 10^{300}``),
+        ``p`` is first divided by ``s = max |p|`` (per coordinate: ``max(1, |p_i|)``):
+        K is then ``+inf`` or its finite value, and v tends to its limit, speed c along
+        :math:`M^{-1} p`, instead of collapsing to ``p / inf = 0``.
+        """
         y = self.metric.whiten(p)
         mc = self.m * self.c
+        if np.all(np.isfinite(y)) or not np.all(np.isfinite(p)):
+            scale = 1.0
+        elif self.form == "per_coordinate":
+            scale = np.maximum(np.abs(p), 1.0)
+            y = self.metric.whiten(p / scale)
+        else:
+            scale = float(np.max(np.abs(p)))
+            y = self.metric.whiten(p / scale)
         if self.form == "per_coordinate":
-            return y, np.hypot(y, mc)
-        return y, math.hypot(_scaled_norm(y), mc)
+            return y, np.hypot(y, mc / scale), scale
+        return y, math.hypot(_scaled_norm(y), mc / scale), scale
+
+    def _energy(self, root, scale) -> float:
+        return float(self.c * np.sum(scale * root))
+
+    def _velocity(self, p: np.ndarray, root, scale) -> np.ndarray:
+        return self.c * self.metric.inverse_apply((p / scale) / root)
 
     def energy(self, p: np.ndarray) -> float:
         """Return K(p)."""
-        _, root = self._root(p)
-        return float(self.c * np.sum(root))
+        _, root, scale = self._root(p)
+        return self._energy(root, scale)
 
     def velocity(self, p: np.ndarray) -> np.ndarray:
         """Return ``c M^{-1} p / sqrt(p^T M^{-1} p + m^2 c^2)`` (per coordinate: elementwise)."""
-        _, root = self._root(p)
-        return self.c * self.metric.inverse_apply(p / root)
+        _, root, scale = self._root(p)
+        return self._velocity(p, root, scale)
 
     def energy_and_velocity(self, p: np.ndarray) -> tuple[float, np.ndarray]:
         """Return ``(K(p), dK/dp)`` sharing the square root."""
-        _, root = self._root(p)
-        return float(self.c * np.sum(root)), self.c * self.metric.inverse_apply(p / root)
+        _, root, scale = self._root(p)
+        return self._energy(root, scale), self._velocity(p, root, scale)
 
     def velocity_and_speed(self, p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return dK/dp and :meth:`speed_fraction` sharing the square root."""
-        y, root = self._root(p)
-        v = self.c * self.metric.inverse_apply(p / root)
-        if self.form == "per_coordinate":
-            return v, np.abs(y) / root
-        return v, np.array([_scaled_norm(y) / root])
+        y, root, scale = self._root(p)
+        return self._velocity(p, root, scale), self._speed(y, root)
 
-    def speed_fraction(self, p: np.ndarray) -> np.ndarray:
-        """Return ``|v|_M / c`` in (0, 1): one value (isotropic) or one per coordinate."""
-        y, root = self._root(p)
+    def _speed(self, y: np.ndarray, root) -> np.ndarray:
         if self.form == "per_coordinate":
             return np.abs(y) / root
         return np.array([_scaled_norm(y) / root])
+
+    def speed_fraction(self, p: np.ndarray) -> np.ndarray:
+        """Return ``|v|_M / c`` in (0, 1): one value (isotropic) or one per coordinate."""
+        y, root, _ = self._root(p)
+        return self._speed(y, root)
 
     def sample(self, rng: np.random.Generator) -> np.ndarray:
         """Draw p exactly from exp(-K(p)) as a GIG variance mixture of Gaussians."""

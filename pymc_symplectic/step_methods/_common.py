@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+import numpy as np
 import scipy.optimize
 import scipy.stats
 
@@ -29,6 +31,9 @@ __all__ = [
     "CheckedModel",
     "HamiltonianParts",
     "attach_integrator",
+    "checked_dtype",
+    "checked_model_size",
+    "checked_rng",
     "continuous_vars",
     "default_target_accept",
     "prepare_hamiltonian",
@@ -100,8 +105,67 @@ def validate_target_accept(target_accept) -> float:
     return float(target_accept)
 
 
-def validate_common(*, kinetic, metric, compile_kwargs, scaling, potential) -> None:
+def checked_rng(rng):
+    """Return PyMC's generator for ``rng``; ``ValueError`` naming ``rng`` when it is not a seed."""
+    try:
+        return get_random_generator(rng)
+    except (TypeError, ValueError):
+        raise ValueError(
+            "rng must be None, a non-negative integer, a SeedSequence or a numpy Generator, "
+            f"got {rng!r}."
+        ) from None
+
+
+def checked_dtype(dtype) -> str:
+    """Return the name of a floating dtype (PyTensor's floatX for ``None``)."""
+    if dtype is None:
+        return default_float_dtype()
+    try:
+        kind = np.dtype(dtype).kind
+    except TypeError:
+        kind = None
+    if kind != "f":
+        raise ValueError(f"dtype must be a floating dtype such as 'float64', got {dtype!r}.")
+    return np.dtype(dtype).name
+
+
+def checked_model_size(model, vars, initial_point) -> int:
+    """Return :func:`model_size`, refusing an ``initial_point`` that lacks a sampled variable."""
+    if initial_point is not None:
+        if not isinstance(initial_point, Mapping):
+            raise ValueError(
+                "initial_point must be a dict of value-variable names to values, "
+                f"got {initial_point!r}."
+            )
+        missing = [v.name for v in vars if v.name not in initial_point]
+        if missing:
+            raise ValueError(
+                f"initial_point lacks the sampled value variables {missing}; "
+                f"it has {sorted(initial_point)}."
+            )
+    return model_size(model, vars, initial_point)
+
+
+def _check_flag(name: str, value) -> None:
+    if not isinstance(value, bool | np.bool_):
+        raise ValueError(f"{name} must be True or False, got {value!r}.")
+
+
+def validate_common(
+    *,
+    kinetic,
+    metric,
+    compile_kwargs,
+    scaling,
+    potential,
+    adapt_step_size=True,
+    is_cov=False,
+    blocked=True,
+) -> None:
     """Check the arguments every Hamiltonian step method takes, before any compilation."""
+    _check_flag("adapt_step_size", adapt_step_size)
+    _check_flag("is_cov", is_cov)
+    _check_flag("blocked", blocked)
     if not isinstance(kinetic, str):
         check_kinetic_object(kinetic)  # TypeError naming what is missing
     elif kinetic not in KINETIC_ENERGIES:
@@ -164,6 +228,11 @@ def continuous_vars(vars, model, step_name: str) -> list:
     ``vars=None`` means all continuous variables of ``model``; discrete ones are
     refused with a ``ValueError`` naming them and the step method to use instead.
     """
+    if isinstance(vars, list | tuple) and not vars:
+        raise ValueError(
+            f"vars must hold at least one variable, got {vars!r}; vars=None samples every "
+            "continuous variable."
+        )
     if vars is None:
         continuous = model.continuous_value_vars
         if not continuous:
@@ -174,7 +243,12 @@ def continuous_vars(vars, model, step_name: str) -> list:
                 "(e.g. pm.Metropolis) instead."
             )
         return continuous
-    value_vars = resolve_value_vars(vars if isinstance(vars, list | tuple) else [vars], model)
+    try:
+        value_vars = resolve_value_vars(vars if isinstance(vars, list | tuple) else [vars], model)
+    except AttributeError:
+        raise ValueError(
+            f"vars must be variables of the model or their names, got {vars!r}."
+        ) from None
     discrete = [v.name for v in value_vars if not is_continuous(v)]
     if discrete:
         raise ValueError(
@@ -214,9 +288,9 @@ def prepare_hamiltonian(
     """Resolve the model and variables, and pair the potential PyMC sees with our kinetic."""
     model = model_context(model)
     vars = continuous_vars(vars, model, step_name)
-    size = model_size(model, vars, initial_point)
-    dtype = default_float_dtype() if dtype is None else dtype
-    rng = get_random_generator(rng)
+    size = checked_model_size(model, vars, initial_point)
+    dtype = checked_dtype(dtype)
+    rng = checked_rng(rng)
     potential, kinetic_energy = make_potential_and_kinetic(
         kinetic,
         metric,
@@ -265,4 +339,10 @@ class CheckedModel:
 
     def __new__(cls, *args, **kwargs):
         model_context(kwargs.get("model"))  # TypeError naming model
+        vars = args[0] if args else kwargs.get("vars")
+        if isinstance(vars, list | tuple) and not vars:  # PyMC's __new__ would say "no free RVs"
+            raise ValueError(
+                f"vars must hold at least one variable, got {vars!r}; vars=None samples every "
+                "continuous variable."
+            )
         return super().__new__(cls, *args, **kwargs)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import weakref
 from dataclasses import field
 from typing import Any
 
@@ -24,10 +25,12 @@ from pymc_symplectic._pymc_compat import (
     dataclass_state,
     jax_log_density,
     log_density_graph,
+    log_density_input_values,
     trajectory_backend,
     trajectory_kinetic,
     unif,
 )
+from pymc_symplectic.backends.expressions import stage_tables
 from pymc_symplectic.backends.result import TrajectoryResult
 from pymc_symplectic.integrators.base import Integrator
 from pymc_symplectic.integrators.splitting import SplittingIntegrator
@@ -54,6 +57,35 @@ __all__ = [
 ]
 
 _NON_FINITE = "Divergence encountered, non-finite energy or gradient."
+
+# Compiled trajectories per model, step variables, kinetic energy and backend:
+# the scheme and everything that changes are inputs, so all steps on the same
+# model and kinetic energy share one compilation.
+_COMPILED = weakref.WeakKeyDictionary()
+
+
+def _compiled_trajectory(model, logp_dlogp_func, spec, backend, mode, dim):
+    """Return ``(compiled trajectory, input sources)``, compiling once per key."""
+    from pymc_symplectic.backends.jax_loop import JaxTrajectory
+    from pymc_symplectic.backends.pytensor_scan import ScanTrajectory
+
+    variables = tuple(v.name for v in logp_dlogp_func._grad_vars)
+    mode_key = mode if mode is None or isinstance(mode, str) else id(mode)
+    key = (variables, spec, backend, mode_key, dim, logp_dlogp_func.dtype)
+    cache = _COMPILED.setdefault(model, {})
+    if key not in cache:
+        x, inputs, logp, grad, sources = log_density_graph(model, logp_dlogp_func)
+        dtype = logp_dlogp_func.dtype
+        if backend == "jax":
+            density = jax_log_density(x, inputs, logp, grad)
+            compiled = JaxTrajectory(density, spec=spec, dtype=dtype)
+        else:
+            compiled = ScanTrajectory(
+                x, inputs, logp, grad, dim=dim, spec=spec, dtype=dtype, mode=mode
+            )
+        cache[key] = (compiled, sources)
+    return cache[key]
+
 
 #: Values of ``trajectory=``.
 TRAJECTORIES = ("auto", "compiled", "python")
@@ -251,6 +283,9 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
             compile_kwargs=compile_kwargs,
             scaling=scaling,
             potential=potential,
+            adapt_step_size=adapt_step_size,
+            is_cov=is_cov,
+            blocked=blocked,
         )
         path_length = positive_finite("path_length", path_length)
         step_scale = positive_finite("step_scale", step_scale)
@@ -341,51 +376,34 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         return state
 
     def _build_compiled_trajectory(self, dim: int):
-        """Compile the trajectory of this step's scheme, kinetic energy and model."""
-        from pymc_symplectic.backends.jax_loop import JaxTrajectory
-        from pymc_symplectic.backends.pytensor_scan import ScanTrajectory
-
+        """Return ``run(q0, p0, logp0, grad0, energy0, step_size, n_steps)`` for this step."""
         spec, values = trajectory_kinetic(self.potential)
-        x, logp, grad = log_density_graph(self._model, self._logp_dlogp_func)
-        operations = self.integrator.integrator.operations
-        dtype = self._logp_dlogp_func.dtype
-        if self.trajectory_backend == "jax":
-            density, shared = jax_log_density(x, logp, grad)
-            compiled = JaxTrajectory(density, operations=operations, spec=spec, dtype=dtype)
+        stages = stage_tables(self.integrator.integrator.operations)
+        compiled, sources = _compiled_trajectory(
+            self._model,
+            self._logp_dlogp_func,
+            spec,
+            self.trajectory_backend,
+            self._compile_mode,
+            dim,
+        )
+        func = self._logp_dlogp_func
 
-            def run(q0, p0, logp0, grad0, energy0, step_size, n_steps):
-                shared_values = [v.get_value(borrow=True) for v in shared]
-                return compiled(
-                    q0,
-                    p0,
-                    logp0,
-                    grad0,
-                    energy0,
-                    step_size,
-                    n_steps,
-                    self.Emax,
-                    values(),
-                    shared_values,
-                )
-        else:
-            from pytensor.graph.replace import graph_replace
-
-            def density(q):
-                return graph_replace([logp, grad], {x: q}, strict=False)
-
-            compiled = ScanTrajectory(
-                density,
-                dim=dim,
-                operations=operations,
-                spec=spec,
-                dtype=dtype,
-                mode=self._compile_mode,
+        def run(q0, p0, logp0, grad0, energy0, step_size, n_steps):
+            inputs = log_density_input_values(func, sources)
+            return compiled(
+                q0,
+                p0,
+                logp0,
+                grad0,
+                energy0,
+                step_size,
+                n_steps,
+                self.Emax,
+                stages,
+                values(),
+                inputs,
             )
-
-            def run(q0, p0, logp0, grad0, energy0, step_size, n_steps):
-                return compiled(
-                    q0, p0, logp0, grad0, energy0, step_size, n_steps, self.Emax, values()
-                )
 
         return run
 

@@ -226,6 +226,9 @@ class SymplecticNUTS(CheckedModel, NUTS):
             compile_kwargs=compile_kwargs,
             scaling=scaling,
             potential=potential,
+            adapt_step_size=adapt_step_size,
+            is_cov=is_cov,
+            blocked=blocked,
         )
         max_treedepth = _tree_depth("max_treedepth", max_treedepth)
         early_max_treedepth = _tree_depth("early_max_treedepth", early_max_treedepth)

@@ -9,14 +9,17 @@ import numpy as np
 
 from pymc_symplectic._pymc_compat import (
     RaveledVars,
-    default_float_dtype,
-    get_random_generator,
     make_potential_and_kinetic,
     model_context,
-    model_size,
 )
 from pymc_symplectic.kinetic.relativistic import FORMS
-from pymc_symplectic.step_methods._common import continuous_vars, positive_finite
+from pymc_symplectic.step_methods._common import (
+    checked_dtype,
+    checked_model_size,
+    checked_rng,
+    continuous_vars,
+    positive_finite,
+)
 from pymc_symplectic.step_methods.hmc import SymplecticHMC
 from pymc_symplectic.step_methods.nuts import SymplecticNUTS
 
@@ -162,9 +165,9 @@ class _RelativisticStep:
                 "metric='dense'."
             )
         model = model_context(model)
-        size = model_size(model, continuous_vars(vars, model, step_name), initial_point)
-        rng = get_random_generator(rng)
-        dtype = default_float_dtype() if dtype is None else dtype
+        size = checked_model_size(model, continuous_vars(vars, model, step_name), initial_point)
+        rng = checked_rng(rng)
+        dtype = checked_dtype(dtype)
         potential = relativistic_potential(
             size,
             c=c,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +26,17 @@ class HarmonicOscillator:
 
     stiffness: float = 1.0
     mass: float = 1.0
+
+    def __post_init__(self) -> None:
+        for name in ("stiffness", "mass"):
+            value = getattr(self, name)
+            if (
+                not isinstance(value, numbers.Real)
+                or isinstance(value, bool)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
+                raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
 
     @property
     def hamiltonian(self) -> Hamiltonian:
@@ -62,7 +75,7 @@ class Pendulum:
 
     def exact(self, amplitude: float, t) -> tuple[np.ndarray, np.ndarray]:
         """Return the exact ``(q(t), p(t))`` for a release at rest from ``amplitude``."""
-        if not 0 < amplitude < np.pi:
+        if not isinstance(amplitude, numbers.Real) or not 0 < amplitude < np.pi:
             raise ValueError(f"amplitude must lie in (0, pi), got {amplitude!r}.")
         k = np.sin(amplitude / 2)
         m = k * k

@@ -7,6 +7,7 @@ exact answer, ready for :func:`~pymc_symplectic.testing.checks.assert_within_mcs
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,6 +108,14 @@ class Target:
     model: Callable
     checks: Callable
     n_comparisons: int
+
+    def __post_init__(self) -> None:
+        for name in ("model", "checks"):
+            if not callable(getattr(self, name)):
+                raise TypeError(f"{name} must be callable, got {getattr(self, name)!r}.")
+        n = self.n_comparisons
+        if not isinstance(n, numbers.Integral) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"n_comparisons must be an integer >= 1, got {n!r}.")
 
 
 TARGETS = {
