@@ -775,17 +775,27 @@ def trajectory_kinetic(potential):
 
 
 def log_density_graph(model, logp_dlogp_func, initial_point=None):
-    """Return ``(x, logp, grad)``: the step's log density and gradient as graphs of a flat vector.
+    """Return the step's log density and gradient as graphs of a flat position vector.
 
     The graph is built as PyMC's ``ValueGradFunction`` builds its own (the
     model's ``logp()``, the pre-gradient rewrites, the gradient of the step's
-    variables raveled and joined), and the other value variables are replaced
-    by that function's shared variables, which PyMC sets before every draw
-    (compound steps).
+    variables raveled and joined). Everything else the graph reads becomes an
+    explicit input, so the compiled trajectory does not depend on one step's
+    shared variables and is shared by every step on the model: the other value
+    variables (another block of a compound step) and the shared variables
+    (``pm.Data``), read at each call by :func:`log_density_input_values`.
+
+    Returns
+    -------
+    x, inputs, logp, grad, sources
+        The position vector, the other inputs, the two outputs, and where each
+        input's value comes from.
     """
     import pytensor.tensor as pt
     from pymc.pytensorf import join_nonshared_inputs, rewrite_pregrad
+    from pytensor.compile import SharedVariable
     from pytensor.graph.replace import graph_replace
+    from pytensor.graph.traversal import graph_inputs
 
     grad_vars = list(logp_dlogp_func._grad_vars)
     cost = rewrite_pregrad(model.logp())
@@ -796,31 +806,39 @@ def log_density_graph(model, logp_dlogp_func, initial_point=None):
     (cost, grad), x = join_nonshared_inputs(
         point=initial_point, outputs=[cost, grad], inputs=grad_vars, make_inputs_shared=False
     )
-    shared = logp_dlogp_func._extra_vars_shared
-    givens = {v: shared[v.name] for v in model.value_vars if v.name in shared}
-    if givens:
-        cost, grad = graph_replace([cost, grad], givens, strict=False)
     dtype = logp_dlogp_func.dtype
-    return x, pt.cast(cost, dtype), pt.cast(grad, dtype)
+    cost, grad = pt.cast(cost, dtype), pt.cast(grad, dtype)
+    free = list(graph_inputs([cost, grad]))
+    extra = [v for v in model.value_vars if v in free and v not in grad_vars]
+    shared = [v for v in free if isinstance(v, SharedVariable)]
+    stand_ins = [v.type(name=v.name) for v in shared]
+    if shared:
+        cost, grad = graph_replace([cost, grad], dict(zip(shared, stand_ins, strict=True)))
+    sources = [("value", v.name) for v in extra] + [("shared", v) for v in shared]
+    return x, [*extra, *stand_ins], cost, grad, sources
 
 
-def jax_log_density(x, logp, grad):
-    """Translate ``(logp, grad)`` of ``x`` to JAX with PyTensor's JAX backend.
+def log_density_input_values(logp_dlogp_func, sources) -> list:
+    """Read the current values of the inputs :func:`log_density_graph` made explicit.
 
-    Returns ``(f, shared)``: ``f(x, *values)`` gives ``(logp, grad)``, where
-    ``values`` are the current values of the graph's shared variables ``shared``
-    (data, other blocks' values), passed at each call so they are never frozen.
+    Another block's value variables are read from the step's own function,
+    where PyMC sets them before every draw; shared variables from themselves.
     """
-    from pytensor.compile import SharedVariable
+    values = []
+    for kind, source in sources:
+        if kind == "value":
+            values.append(logp_dlogp_func._extra_vars_shared[source].get_value(borrow=True))
+        else:
+            values.append(source.get_value(borrow=True))
+    return values
+
+
+def jax_log_density(x, inputs, logp, grad):
+    """Translate ``(logp, grad)`` of ``(x, *inputs)`` to JAX with PyTensor's JAX backend."""
     from pytensor.compile.mode import JAX
     from pytensor.graph.fg import FunctionGraph
-    from pytensor.graph.replace import graph_replace
-    from pytensor.graph.traversal import graph_inputs
     from pytensor.link.jax.dispatch import jax_funcify
 
-    shared = [v for v in graph_inputs([logp, grad]) if isinstance(v, SharedVariable)]
-    stand_ins = [v.type() for v in shared]
-    outputs = graph_replace([logp, grad], dict(zip(shared, stand_ins, strict=True)))
-    fgraph = FunctionGraph([x, *stand_ins], outputs, clone=True)
+    fgraph = FunctionGraph([x, *inputs], [logp, grad], clone=True)
     JAX.optimizer.rewrite(fgraph)
-    return jax_funcify(fgraph), shared
+    return jax_funcify(fgraph)

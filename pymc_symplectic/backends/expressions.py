@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any, Literal
 
+import numpy as np
+
 __all__ = [
     "KINETIC_KINDS",
     "ArrayOps",
@@ -24,7 +26,8 @@ __all__ = [
     "jax_ops",
     "kinetic_energy_and_velocity",
     "pytensor_ops",
-    "splitting_step",
+    "stage",
+    "stage_tables",
 ]
 
 KINETIC_KINDS = ("gaussian", "relativistic")
@@ -34,7 +37,7 @@ SPEED_LIMITED_THRESHOLD = 0.9
 
 ArrayOps = SimpleNamespace
 """The array operations an expression may use: ``sqrt, sum, abs, max, maximum, minimum,
-where, isfinite, all, dot, matvec, mean, greater``."""
+where, isfinite, all, dot, matvec, mean, greater, not_equal, as_float``."""
 
 
 def pytensor_ops() -> ArrayOps:
@@ -55,6 +58,7 @@ def pytensor_ops() -> ArrayOps:
         matvec=pt.dot,
         mean=pt.mean,
         greater=pt.gt,
+        not_equal=pt.neq,
         as_float=lambda x: pt.cast(x, "float64"),
     )
 
@@ -77,6 +81,7 @@ def jax_ops() -> ArrayOps:
         matvec=jnp.dot,
         mean=jnp.mean,
         greater=jnp.greater,
+        not_equal=jnp.not_equal,
         as_float=lambda x: jnp.asarray(x, dtype=jnp.float64),
     )
 
@@ -195,48 +200,84 @@ def _velocity_and_speed(ops: ArrayOps, spec: KineticSpec, p, params):
     return v, speed, ops.as_float(ops.greater(speed, SPEED_LIMITED_THRESHOLD))
 
 
-def splitting_step(
+def stage_tables(operations: Sequence[tuple[bool, float]]) -> tuple[np.ndarray, np.ndarray]:
+    r"""Write a splitting scheme as s stages "kick, drift" and a closing kick.
+
+    A table alternating kicks and drifts is padded with zero kicks where it
+    starts or ends with a drift, giving kicks :math:`a_0, \dots, a_s` and drifts
+    :math:`b_0, \dots, b_{s-1}`: one step is
+    :math:`K_{a_0} D_{b_0} K_{a_1} \cdots D_{b_{s-1}} K_{a_s}`, and a zero kick is
+    skipped, so the step is the table's own. Leapfrog: a = (1/2, 1/2), b = (1,);
+    position Verlet: a = (0, 1, 0), b = (1/2, 1/2).
+
+    Returns
+    -------
+    kicks, drifts
+        Float64 arrays of lengths s + 1 and s.
+    """
+    kicks: list[float] = []
+    drifts: list[float] = []
+    expect_kick = True
+    for is_kick, coefficient in operations:
+        if is_kick:
+            if not expect_kick:
+                raise ValueError("a splitting table must alternate kicks and drifts.")
+            kicks.append(float(coefficient))
+        else:
+            if expect_kick:
+                kicks.append(0.0)
+            drifts.append(float(coefficient))
+        expect_kick = not is_kick
+    if expect_kick:
+        kicks.append(0.0)
+    return np.array(kicks), np.array(drifts)
+
+
+def stage(
     ops: ArrayOps,
-    operations: Sequence[tuple[bool, float]],
     log_density_and_grad: Callable,
     spec: KineticSpec,
     params: Sequence[Any],
-    q,
-    p,
-    logp,
-    grad,
+    state: tuple,
     step_size,
+    kick,
+    drift,
+    closing_kick,
+    is_last,
 ):
-    r"""One step of a splitting scheme, unrolled from its table.
+    r"""One stage of a splitting step: kick, drift, gradient, and the closing kick if last.
 
-    Kicks :math:`p \leftarrow p + (a_i h) \nabla \log \pi(q)` and drifts
-    :math:`q \leftarrow q + (b_i h) \partial K/\partial p` in the table's order,
-    evaluating the gradient lazily after a drift, exactly as
-    :meth:`pymc_symplectic.integrators.SplittingIntegrator.step` does
-    (Hairer, Lubich & Wanner 2006, sec. II.5).
+    :math:`p \leftarrow p + (a_j h) \nabla \log \pi(q)`, then
+    :math:`q \leftarrow q + (b_j h)\, \partial K / \partial p`, then the gradient
+    at the new q; in the last stage of a step also
+    :math:`p \leftarrow p + (a_s h) \nabla \log \pi(q)`. Zero kicks are skipped
+    (selected away, so a non-finite gradient cannot leak in as 0 * inf). The
+    order of operations is that of
+    :meth:`pymc_symplectic.integrators.SplittingIntegrator.step`, so a compiled
+    loop of stages reproduces it to rounding (Hairer, Lubich & Wanner 2006,
+    sec. II.5). The gradient is evaluated once per stage: one per drift.
+
+    Parameters
+    ----------
+    state
+        ``(q, p, logp, grad)``.
+    kick, drift, closing_kick
+        :math:`a_j`, :math:`b_j` and :math:`a_s` (scalars, possibly traced).
+    is_last
+        Whether this is the step's last stage (a traced boolean).
 
     Returns
     -------
     tuple
-        ``(q, p, logp, grad, speed_sum, limited_sum)``: the new state and, for a
-        relativistic K, the sums over this step's drifts of the mean speed
-        fraction and of the share of speed-limited coordinates (zero otherwise).
+        ``((q, p, logp, grad), speed, limited)``: the new state, and the drift's
+        mean speed fraction and share of speed-limited coordinates (0 for a
+        Gaussian K).
     """
-    grad_is_current = True
-    speed_sum = 0.0
-    limited_sum = 0.0
-    for is_kick, coefficient in operations:
-        if is_kick:
-            if not grad_is_current:
-                logp, grad = log_density_and_grad(q)
-                grad_is_current = True
-            p = p + (coefficient * step_size) * grad
-        else:
-            v, speed, limited = _velocity_and_speed(ops, spec, p, params)
-            q = q + (coefficient * step_size) * v
-            speed_sum = speed_sum + speed
-            limited_sum = limited_sum + limited
-            grad_is_current = False
-    if not grad_is_current:
-        logp, grad = log_density_and_grad(q)
-    return q, p, logp, grad, speed_sum, limited_sum
+    q, p, logp, grad = state
+    p = ops.where(ops.not_equal(kick, 0.0), p + (kick * step_size) * grad, p)
+    v, speed, limited = _velocity_and_speed(ops, spec, p, params)
+    q = q + (drift * step_size) * v
+    logp, grad = log_density_and_grad(q)
+    closes = is_last & ops.not_equal(closing_kick, 0.0)
+    p = ops.where(closes, p + (closing_kick * step_size) * grad, p)
+    return (q, p, logp, grad), speed, limited

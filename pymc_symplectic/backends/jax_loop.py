@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -10,7 +11,7 @@ from pymc_symplectic.backends.expressions import (
     KineticSpec,
     jax_ops,
     kinetic_energy_and_velocity,
-    splitting_step,
+    stage,
 )
 from pymc_symplectic.backends.result import TrajectoryResult
 
@@ -20,38 +21,28 @@ __all__ = ["JaxTrajectory"]
 class JaxTrajectory:
     r"""A fixed-length trajectory compiled by ``jax.jit`` around ``jax.lax.while_loop``.
 
-    The same steps and divergence rule as
+    The same stages, end-of-step energy check and divergence rule as
     :class:`~pymc_symplectic.backends.pytensor_scan.ScanTrajectory`; the log
     density is PyTensor's graph translated by its JAX backend. The loop runs
-    while fewer than ``n_steps`` steps are done and no divergence happened, so
-    the number of steps and the step size are traced values: changing them
+    while steps remain and no divergence happened, so the number of steps, the
+    step size and the scheme's coefficients are traced values: changing them
     does not recompile. Runs on the CPU, or on a GPU where JAX has one.
 
     Parameters
     ----------
     log_density_and_grad
-        A JAX function ``(q, *shared_values) -> (log density, gradient)``.
-    operations
-        The scheme's ``(is_kick, fraction)`` table.
+        A JAX function ``(q, *inputs) -> (log density, gradient)``; the other
+        inputs (data, other blocks' values) are passed at every call.
     spec
         The kinetic energy.
     dtype
         Floating dtype of positions and momenta.
     """
 
-    def __init__(
-        self,
-        log_density_and_grad: Callable,
-        *,
-        operations: Sequence[tuple[bool, float]],
-        spec: KineticSpec,
-        dtype: str = "float64",
-    ):
+    def __init__(self, log_density_and_grad: Callable, *, spec: KineticSpec, dtype="float64"):
         self.spec = spec
         self.dtype = np.dtype(dtype)
         self._log_density_and_grad = log_density_and_grad
-        self._operations = tuple(operations)
-        self._n_drifts_per_step = sum(1 for is_kick, _ in self._operations if not is_kick)
         self._jitted = None
 
     def __getstate__(self):
@@ -68,47 +59,64 @@ class JaxTrajectory:
         jax.config.update("jax_enable_x64", True)
         ops = jax_ops()
         spec = self.spec
-        operations = self._operations
         log_density_and_grad = self._log_density_and_grad
 
-        def trajectory(q0, p0, logp0, grad0, energy0, step_size, n_steps, emax, params, shared):
+        def trajectory(
+            q0, p0, logp0, grad0, energy0, step_size, n_steps, emax, kicks, drifts, params, inputs
+        ):
             def density(q):
-                logp, grad = log_density_and_grad(q, *shared)
+                logp, grad = log_density_and_grad(q, *inputs)
                 return logp, grad
+
+            n_stages = drifts.shape[0]
+            n_iterations = n_steps * n_stages
 
             def cond(carry):
                 i, diverged = carry[0], carry[1]
-                return (i < n_steps) & ~diverged
+                return (i < n_iterations) & ~diverged
 
             def body(carry):
-                i, _, state, _, _, max_error, speed, limited = carry
-                q, p, logp, grad = state
-                q1, p1, logp1, grad1, s, lim = splitting_step(
-                    ops, operations, density, spec, params, q, p, logp, grad, step_size
+                i, _, state, step_start, before, error, max_error, speed, limited = carry
+                j = i % n_stages
+                is_last = j == n_stages - 1
+                new, s, lim = stage(
+                    ops,
+                    density,
+                    spec,
+                    params,
+                    state,
+                    step_size,
+                    kicks[j],
+                    drifts[j],
+                    kicks[n_stages],
+                    is_last,
                 )
-                kinetic, _ = kinetic_energy_and_velocity(ops, spec, p1, params)
-                error = (kinetic - logp1) - energy0
-                finite = jnp.isfinite(error) & jnp.all(jnp.isfinite(grad1))
-                abs_error = jnp.where(finite, jnp.abs(error), jnp.inf)
+                kinetic, _ = kinetic_energy_and_velocity(ops, spec, new[1], params)
+                new_error = (kinetic - new[2]) - energy0
+                finite = jnp.isfinite(new_error) & jnp.all(jnp.isfinite(new[3]))
+                abs_error = jnp.where(finite, jnp.abs(new_error), jnp.inf)
+                pick = partial(jax.tree_util.tree_map, lambda x, y: jnp.where(is_last, x, y))
                 return (
                     i + 1,
-                    abs_error > emax,
-                    (q1, p1, logp1, grad1),
-                    state,
-                    error,
-                    jnp.maximum(max_error, abs_error),
+                    is_last & (abs_error > emax),
+                    new,
+                    pick(new, step_start),
+                    pick(step_start, before),
+                    jnp.where(is_last, new_error, error),
+                    jnp.where(is_last, jnp.maximum(max_error, abs_error), max_error),
                     speed + s,
                     limited + lim,
                 )
 
             start = (q0, p0, logp0, grad0)
             zero = jnp.zeros((), dtype=jnp.float64)
-            init = (0, False, start, start, zero, zero, zero, zero)
-            n, diverged, end, before, error, max_error, speed, limited = jax.lax.while_loop(
+            init = (0, False, start, start, start, zero, zero, zero, zero)
+            i, diverged, end, _, before, error, max_error, speed, limited = jax.lax.while_loop(
                 cond, body, init
             )
             kinetic, v = kinetic_energy_and_velocity(ops, spec, end[1], params)
-            return (*end, v, kinetic - end[2], *before, n, error, max_error, diverged) + (
+            n_taken = i // n_stages
+            return (*end, v, kinetic - end[2], *before, n_taken, error, max_error, diverged) + (
                 speed,
                 limited,
             )
@@ -125,15 +133,17 @@ class JaxTrajectory:
         step_size: float,
         n_steps: int,
         emax: float,
+        stages: tuple[np.ndarray, np.ndarray],
         kinetic_values: Sequence,
-        shared_values: Sequence = (),
+        input_values: Sequence = (),
     ) -> TrajectoryResult:
-        """Integrate ``n_steps`` steps from ``(q0, p0)``; see the class docstring."""
+        """Integrate ``n_steps`` steps of the scheme ``stages`` from ``(q0, p0)``."""
         import jax
 
         if self._jitted is None:
             self._build()
         dtype = self.dtype
+        kicks, drifts = stages
         out = self._jitted(
             np.asarray(q0, dtype=dtype),
             np.asarray(p0, dtype=dtype),
@@ -143,7 +153,9 @@ class JaxTrajectory:
             np.float64(step_size),
             np.int64(n_steps),
             np.float64(emax),
+            kicks,
+            drifts,
             tuple(np.asarray(v, dtype=dtype) for v in kinetic_values),
-            tuple(shared_values),
+            tuple(input_values),
         )
-        return TrajectoryResult.from_outputs(jax.device_get(out), self._n_drifts_per_step)
+        return TrajectoryResult.from_outputs(jax.device_get(out), len(drifts))
