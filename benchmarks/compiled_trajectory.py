@@ -10,8 +10,10 @@ For each model, in one run and side by side:
   costs no more than its gradients.
 
 Samplers: SymplecticHMC (leapfrog) with the compiled trajectory on Numba, C and
-JAX and with the Python loop, and PyMC's ``HamiltonianMC``, all with PyMC's
-path length 2 and step-size adaptation. The second table is ESS per second
+JAX and with the Python loop under Numba and JAX, and PyMC's ``HamiltonianMC``,
+all with PyMC's path length 2 and step-size adaptation. A second table times a
+bare trajectory of 100 steps (no sampler around it), the floor the issue asks
+about: n gradient evaluations should cost about n raw calls. The second table is ESS per second
 (minimum bulk ESS over the parameters, one chain) of the compiled samplers next
 to PyMC's NUTS and, when installed, nutpie.
 
@@ -76,30 +78,57 @@ def _gradient_evals(idata, sampler: str) -> int:
 
 
 def _make_step(sampler: str, model: pm.Model):
+    """``pymc_hmc``, ``relativistic_numba``, or ``<compiled|python>_<backend>``."""
     with model:
         if sampler == "pymc_hmc":
             return pm.HamiltonianMC()
-        if sampler == "python":
-            return SymplecticHMC(trajectory="python")
         if sampler == "relativistic_numba":
             return RelativisticHMC(trajectory="compiled", compile_kwargs={"mode": "NUMBA"})
-        backend = sampler.removeprefix("compiled_")
-        return SymplecticHMC(trajectory="compiled", compile_kwargs={"mode": BACKENDS[backend]})
+        trajectory, backend = sampler.split("_")
+        return SymplecticHMC(trajectory=trajectory, compile_kwargs={"mode": BACKENDS[backend]})
+
+
+def _backend(sampler: str) -> str:
+    return "numba" if sampler == "pymc_hmc" else sampler.split("_")[1]
 
 
 def time_sampler(sampler: str, model: pm.Model, tune: int, draws: int, seed: int):
-    """Return (seconds, gradient evaluations, idata) of one timed ``pm.sample``."""
+    """Return (seconds, gradient evaluations, idata, step, first-run seconds) of a timed run."""
     step = _make_step(sampler, model)
     kwargs = dict(chains=1, cores=1, progressbar=False, compute_convergence_checks=False)
     with model:
+        first = time.perf_counter()
         pm.sample(tune=10, draws=10, step=step, random_seed=seed, **kwargs)  # compile
+        first = time.perf_counter() - first
         start = time.perf_counter()
         idata = pm.sample(
-            tune=tune, draws=draws, step=step, random_seed=seed + 1,
-            discard_tuned_samples=False, **kwargs,
+            tune=tune,
+            draws=draws,
+            step=step,
+            random_seed=seed + 1,
+            discard_tuned_samples=False,
+            **kwargs,
         )
         seconds = time.perf_counter() - start
-    return seconds, _gradient_evals(idata, sampler), idata
+    return seconds, _gradient_evals(idata, sampler), idata, step, first
+
+
+def trajectory_seconds_per_gradient(step, model: pm.Model, n_steps: int = 100) -> float:
+    """Seconds per gradient of one trajectory of ``n_steps`` leapfrog steps, no sampler around.
+
+    A step size of 1e-3 keeps every trajectory whole (no divergence).
+    """
+    from pymc_symplectic._pymc_compat import DictToArrayBijection
+
+    q = DictToArrayBijection.map(model.initial_point())
+    rng = np.random.default_rng(0)
+    start = step.integrator.compute_state(q, rng.standard_normal(q.data.size))
+    integrate = (
+        step._integrate_compiled if step.trajectory == "compiled" else step._integrate_python
+    )
+    integrate(start, 1e-3, n_steps)
+    times = timeit.repeat(lambda: integrate(start, 1e-3, n_steps), number=5, repeat=3)
+    return float(np.median(times) / 5 / n_steps)
 
 
 def min_bulk_ess(idata) -> float:
@@ -108,24 +137,42 @@ def min_bulk_ess(idata) -> float:
     return float(min(float(ess[v].min()) for v in ess.data_vars))
 
 
-def overhead_table(tune: int, draws: int, seed: int) -> pd.DataFrame:
-    rows = []
-    samplers = ["compiled_numba", "compiled_c", "compiled_jax", "python", "pymc_hmc"]
+SAMPLERS = (
+    "compiled_numba",
+    "compiled_c",
+    "compiled_jax",
+    "python_numba",
+    "python_jax",
+    "pymc_hmc",
+)
+
+
+def overhead_table(tune: int, draws: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the sampler and the bare-trajectory overhead ratios, one row per model."""
+    rows, trajectory_rows = [], []
     for name, build in MODELS.items():
         model = build()
         raw = {backend: raw_gradient_seconds(model, mode) for backend, mode in BACKENDS.items()}
-        row = {"model": name, "dim": model.initial_point().__len__()}
-        row["dim"] = int(sum(np.size(v) for v in model.initial_point().values()))
+        dim = int(sum(np.size(v) for v in model.initial_point().values()))
+        row = {"model": name, "dim": dim}
+        trajectory_row = {"model": name, "dim": dim}
         for backend in BACKENDS:
             row[f"raw {backend} (us)"] = raw[backend] * 1e6
-        for sampler in samplers:
-            seconds, grads, _ = time_sampler(sampler, model, tune, draws, seed)
-            backend = sampler.removeprefix("compiled_") if sampler.startswith("compiled") else "numba"
-            row[sampler] = (seconds / grads) / raw[backend]
+            trajectory_row[f"raw {backend} (us)"] = raw[backend] * 1e6
+        for sampler in SAMPLERS:
+            seconds, grads, _, step, first = time_sampler(sampler, model, tune, draws, seed)
+            raw_seconds = raw[_backend(sampler)]
+            row[sampler] = (seconds / grads) / raw_seconds
             row[f"{sampler} grads/draw"] = grads / (tune + draws)
+            if sampler.startswith("compiled"):
+                row[f"{sampler} first run (s)"] = first
+            if sampler != "pymc_hmc":
+                trajectory_row[sampler] = trajectory_seconds_per_gradient(step, model) / raw_seconds
         rows.append(row)
-        print(pd.DataFrame([row]).to_string(index=False), flush=True)
-    return pd.DataFrame(rows)
+        trajectory_rows.append(trajectory_row)
+        print(pd.DataFrame([row]).T.to_string(header=False), flush=True)
+        print(pd.DataFrame([trajectory_row]).T.to_string(header=False), flush=True)
+    return pd.DataFrame(rows), pd.DataFrame(trajectory_rows)
 
 
 def ess_table(tune: int, draws: int, seed: int) -> pd.DataFrame:
@@ -140,7 +187,7 @@ def ess_table(tune: int, draws: int, seed: int) -> pd.DataFrame:
         model = build()
         row = {"model": name}
         for sampler in ("compiled_numba", "compiled_jax", "relativistic_numba"):
-            seconds, _, idata = time_sampler(sampler, model, tune, draws, seed)
+            seconds, _, idata, _, _ = time_sampler(sampler, model, tune, draws, seed)
             row[sampler] = min_bulk_ess(idata) / seconds
         kwargs = dict(chains=1, cores=1, progressbar=False, compute_convergence_checks=False)
         for sampler in ("pymc", "nutpie") if have_nutpie else ("pymc",):
@@ -167,9 +214,11 @@ def main() -> None:
     tune, draws = (100, 100) if args.quick else (300, 500)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    overhead = overhead_table(tune, draws, seed=1)
+    overhead, trajectory = overhead_table(tune, draws, seed=1)
     overhead.to_csv(out / "compiled_trajectory_overhead.csv", index=False)
+    trajectory.to_csv(out / "compiled_trajectory_bare.csv", index=False)
     print("\n" + overhead.to_markdown(index=False, floatfmt=".2f"))
+    print("\n" + trajectory.to_markdown(index=False, floatfmt=".2f"))
     if not args.skip_ess:
         ess = ess_table(tune, draws, seed=1)
         ess.to_csv(out / "compiled_trajectory_ess.csv", index=False)

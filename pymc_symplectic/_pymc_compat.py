@@ -792,9 +792,15 @@ def log_density_graph(model, logp_dlogp_func, initial_point=None):
         input's value comes from.
     """
     import pytensor.tensor as pt
+    from pymc.logprob.utils import (
+        local_check_parameter_to_ninf_switch,
+        local_remove_check_parameter,
+    )
     from pymc.pytensorf import join_nonshared_inputs, rewrite_pregrad
     from pytensor.compile import SharedVariable
+    from pytensor.graph.fg import FunctionGraph
     from pytensor.graph.replace import graph_replace
+    from pytensor.graph.rewriting.basic import in2out
     from pytensor.graph.traversal import graph_inputs
 
     grad_vars = list(logp_dlogp_func._grad_vars)
@@ -808,6 +814,15 @@ def log_density_graph(model, logp_dlogp_func, initial_point=None):
     )
     dtype = logp_dlogp_func.dtype
     cost, grad = pt.cast(cost, dtype), pt.cast(grad, dtype)
+    # As pymc.pytensorf.compile does: a failed parameter check is a log density of
+    # -inf (a divergence), not an exception; or no check when check_bounds is off.
+    check = local_check_parameter_to_ninf_switch
+    if not model.check_bounds:
+        check = local_remove_check_parameter
+    # A clone that keeps the input variables (x, the other value variables).
+    fgraph = FunctionGraph(outputs=[cost, grad], clone=True, copy_inputs=False)
+    in2out(check).rewrite(fgraph)
+    cost, grad = fgraph.outputs
     free = list(graph_inputs([cost, grad]))
     extra = [v for v in model.value_vars if v in free and v not in grad_vars]
     shared = [v for v in free if isinstance(v, SharedVariable)]

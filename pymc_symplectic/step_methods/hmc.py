@@ -180,10 +180,18 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         potentials or the relativistic ones. ``"python"``: one compiled gradient
         call per step from a Python loop, the reference path, which takes every
         integrator and any ``KineticEnergy`` object. ``"auto"`` (default):
-        compiled with the Numba or JAX backend when the integrator and kinetic
-        energy allow it, Python otherwise (the C backend's Scan loop is slower
-        than the Python loop; see the benchmarks page). Both paths give the same
-        draws for the same seed (to rounding, about 1e-12).
+        compiled under ``{"mode": "JAX"}`` when the integrator and kinetic energy
+        allow it, Python otherwise. The choice follows the measurements on the
+        benchmarks page: under JAX the Python loop pays JAX's dispatch at every
+        gradient and the fused loop compiles in seconds; under Numba the fused
+        loop saves 10-45% of the time per draw but its compilation (several
+        seconds, more for dense or relativistic kinetic energies) outweighs that
+        in runs of a few thousand draws, and the C backend's Scan is slower than
+        the Python loop. Choose ``"compiled"`` for long runs with Numba. Both
+        paths give the same trajectory to rounding (1e-10 is tested) and so the
+        same draws for the same seed, except where a chain goes through
+        numerically chaotic trajectories (step sizes beyond the stability limit
+        early in tuning), which amplify rounding differences.
 
     Notes
     -----
@@ -365,7 +373,10 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
             )
         if requested == "python" or reasons:
             return "python"
-        if requested == "auto" and self.trajectory_backend not in ("numba", "jax"):
+        if requested == "auto" and self.trajectory_backend != "jax":
+            # Measured (benchmarks/compiled_trajectory.py): with Numba or C the
+            # compilation (seconds to a minute) outweighs the per-draw saving in
+            # typical runs; with JAX the Python loop pays JAX's dispatch per gradient.
             return "python"
         return "compiled"
 
