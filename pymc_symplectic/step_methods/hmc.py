@@ -184,10 +184,10 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         allow it, Python otherwise. The choice follows the measurements on the
         benchmarks page: under JAX the Python loop pays JAX's dispatch at every
         gradient and the fused loop compiles in seconds; under Numba the fused
-        loop saves 10-45% of the time per draw but its compilation (several
-        seconds, more for dense or relativistic kinetic energies) outweighs that
-        in runs of a few thousand draws, and the C backend's Scan is slower than
-        the Python loop. Choose ``"compiled"`` for long runs with Numba. Both
+        loop about halves the time per draw at d = 10-1000, but its compilation
+        (seconds to tens of seconds, more for dense or relativistic kinetic
+        energies) outweighs that in runs of a few thousand draws, and the C
+        backend's Scan is slower than the Python loop. Choose ``"compiled"`` for long runs with Numba. Both
         paths give the same trajectory to rounding (1e-10 is tested) and so the
         same draws for the same seed, except where a chain goes through
         numerically chaotic trajectories (step sizes beyond the stability limit
