@@ -187,11 +187,12 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
         loop about halves the time per draw at d = 10-1000, but its compilation
         (seconds to tens of seconds, more for dense or relativistic kinetic
         energies) outweighs that in runs of a few thousand draws, and the C
-        backend's Scan is slower than the Python loop. Choose ``"compiled"`` for long runs with Numba. Both
-        paths give the same trajectory to rounding (1e-10 is tested) and so the
-        same draws for the same seed, except where a chain goes through
-        numerically chaotic trajectories (step sizes beyond the stability limit
-        early in tuning), which amplify rounding differences.
+        backend's Scan is slower than the Python loop. Choose ``"compiled"``
+        for long runs with Numba. Both paths give the same trajectory to
+        rounding (1e-10 is tested) and so the same draws for the same seed,
+        except where a chain goes through numerically chaotic trajectories
+        (step sizes beyond the stability limit early in tuning), which amplify
+        rounding differences.
 
     Notes
     -----
