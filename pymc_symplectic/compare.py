@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from pymc_symplectic import integrators as _integrators
+from pymc_symplectic._checks import check_integer, check_non_negative, check_rng
 
 __all__ = [
     "BASELINE_LABEL",
@@ -375,10 +376,10 @@ def dispersed_initvals(
         no jittered start of a chain has a finite log density.
     """
     _check_model(model)
-    chains = _check_int("chains", chains, 1)
-    spread = _check_non_negative("spread", spread)
-    max_tries = _check_int("max_tries", max_tries, 1)
-    rng = _check_rng(random_seed)
+    chains = check_integer("chains", chains, 1)
+    spread = check_non_negative("spread", spread)
+    max_tries = check_integer("max_tries", max_tries, 1)
+    rng = check_rng(random_seed)
     centre = model.initial_point()
     continuous = {v.name for v in model.continuous_value_vars}
     logp = model.compile_logp()
@@ -540,36 +541,6 @@ class ComparisonResult:
         return f"ComparisonResult({self.settings})\n{self.format()}"
 
 
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_non_negative(name: str, value) -> float:
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}.")
-    return float(value)
-
-
-def _check_rng(random_seed) -> np.random.Generator:
-    message = (
-        "random_seed must be None, a non-negative integer or a numpy Generator, "
-        f"got {random_seed!r}."
-    )
-    if isinstance(random_seed, bool | float):
-        raise ValueError(message)
-    try:
-        return np.random.default_rng(random_seed)
-    except (TypeError, ValueError):
-        raise ValueError(message) from None
-
-
 def _check_model(model):
     """Refuse a non-model, and a model without continuous free variables (before compiling)."""
     import pymc as pm
@@ -718,18 +689,18 @@ def compare(
 
         model = examples.get(model).build()
     _check_model(model)
-    draws = _check_int("draws", draws, 4)
-    tune = _check_int("tune", tune, 0)
-    chains = _check_int("chains", chains, 1)
+    draws = check_integer("draws", draws, 4)
+    tune = check_integer("tune", tune, 0)
+    chains = check_integer("chains", chains, 1)
     if cores is not None:
-        cores = _check_int("cores", cores, 1)
+        cores = check_integer("cores", cores, 1)
     if random_seed is not None and (
         not isinstance(random_seed, numbers.Integral) or isinstance(random_seed, bool)
     ):
         raise ValueError(f"random_seed must be an integer or None, got {random_seed!r}.")
     if random_seed is not None and random_seed < 0:
         raise ValueError(f"random_seed must be >= 0, got {random_seed!r}.")
-    jitter = _check_non_negative("jitter", jitter)
+    jitter = check_non_negative("jitter", jitter)
     if not isinstance(progressbar, bool):
         raise ValueError(f"progressbar must be True or False, got {progressbar!r}.")
     entropy = int(np.random.SeedSequence(random_seed).entropy)

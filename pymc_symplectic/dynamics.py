@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from pymc_symplectic import integrators as _integrators
+from pymc_symplectic._checks import check_integer, check_positive
 from pymc_symplectic.integrators.base import Integrator, PhaseState
 from pymc_symplectic.kinetic.base import KineticEnergy
 
@@ -190,15 +189,8 @@ def simulate(
     method = resolve_integrator(integrator)
     if not isinstance(hamiltonian, Hamiltonian):
         raise TypeError(f"hamiltonian must be a Hamiltonian, got {type(hamiltonian).__name__}.")
-    if (
-        not isinstance(step_size, numbers.Real)
-        or isinstance(step_size, bool)
-        or not math.isfinite(step_size)
-        or step_size <= 0
-    ):
-        raise ValueError(f"step_size must be a positive finite number, got {step_size!r}.")
-    if not isinstance(n_steps, numbers.Integral) or isinstance(n_steps, bool) or n_steps < 1:
-        raise ValueError(f"n_steps must be an integer >= 1, got {n_steps!r}.")
+    check_positive("step_size", step_size)
+    check_integer("n_steps", n_steps, 1)
     q0 = _as_vector("q0", q0)
     p0 = _as_vector("p0", p0)
     if q0.shape != p0.shape:

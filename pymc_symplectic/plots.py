@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
 from pymc_symplectic import integrators as _integrators
-from pymc_symplectic.diagnostics._validate import check_integer, check_positive
+from pymc_symplectic._checks import check_integer, check_positive
 from pymc_symplectic.diagnostics.energy import EnergyErrorCurve, fit_order
 from pymc_symplectic.dynamics import Trajectory, resolve_integrator, simulate
 from pymc_symplectic.integrators import AdamsBashforth, Integrator

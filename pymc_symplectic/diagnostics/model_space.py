@@ -7,12 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from pymc_symplectic.diagnostics._validate import (
-    check_integer,
-    check_model,
-    check_non_negative,
-    check_rng,
-)
+from pymc_symplectic._checks import check_integer, check_non_negative, check_rng
+from pymc_symplectic.diagnostics._validate import check_model
 
 __all__ = ["model_log_density", "unconstrained_points", "value_var_names"]
 

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pymc_symplectic.diagnostics._validate import (
-    check_integer,
-    check_kinetic,
-    check_model,
-    check_positive,
-    check_rng,
-)
+from pymc_symplectic._checks import check_integer, check_positive, check_rng
+from pymc_symplectic.diagnostics._validate import check_kinetic, check_model
 from pymc_symplectic.diagnostics.model_space import model_log_density, unconstrained_points
 from pymc_symplectic.dynamics import Hamiltonian, _as_vector, resolve_integrator, simulate
 from pymc_symplectic.integrators.base import Integrator

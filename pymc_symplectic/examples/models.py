@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import pymc as pm
+
+from pymc_symplectic._checks import check_integer, check_positive
 
 __all__ = [
     "beta_binomial",
@@ -34,24 +34,6 @@ _GAUSSIAN_SEED = 20_240_602
 _RADON_SEED = 20_240_603
 _STUDENT_T_SEED = 20_240_604
 _VOLATILITY_SEED = 20_240_605
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    """Return ``value`` as an int, or raise ``ValueError`` naming the argument."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _check_positive(name: str, value) -> float:
-    """Return ``value`` as a float, or raise ``ValueError`` unless it is finite and > 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}.")
-    return float(value)
 
 
 def _frozen(array) -> np.ndarray:
@@ -192,7 +174,7 @@ def funnel(dim: int = 10) -> pm.Model:
     pymc.Model
         A new model with free variables ``v`` (scalar) and ``x`` (length ``dim - 1``).
     """
-    dim = _check_int("dim", dim, 2)
+    dim = check_integer("dim", dim, 2)
     with pm.Model() as model:
         v = pm.Normal("v", mu=0.0, sigma=FUNNEL_V_SD)
         pm.Normal("x", mu=0.0, sigma=pm.math.exp(v / 2.0), shape=(dim - 1,))
@@ -223,7 +205,7 @@ def funnel_reference(dim: int = 10) -> dict:
         ``{"v": {"mean", "sd"}, "x": {"mean", "sd"}}``; ``x`` entries are arrays of length
         ``dim - 1``.
     """
-    dim = _check_int("dim", dim, 2)
+    dim = check_integer("dim", dim, 2)
     x_sd = np.exp(FUNNEL_V_SD**2 / 4.0)  # sqrt(exp(sigma_v^2 / 2))
     return {
         "v": {"mean": 0.0, "sd": FUNNEL_V_SD},
@@ -281,8 +263,8 @@ def logistic_regression(n_obs: int = 1000, n_predictors: int = 25) -> pm.Model:
     pymc.Model
         A new model with free variables ``intercept`` and ``beta`` (length ``p``).
     """
-    n_obs = _check_int("n_obs", n_obs, 2)
-    n_predictors = _check_int("n_predictors", n_predictors, 1)
+    n_obs = check_integer("n_obs", n_obs, 2)
+    n_predictors = check_integer("n_predictors", n_predictors, 1)
     design, y, _, _ = _logistic_data(n_obs, n_predictors)
     with pm.Model() as model:
         intercept = pm.Normal("intercept", mu=0.0, sigma=1.0)
@@ -302,8 +284,8 @@ def logistic_regression_truth(n_obs: int = 1000, n_predictors: int = 25) -> dict
     dict
         ``{"intercept": float, "beta": array of length n_predictors}``.
     """
-    n_obs = _check_int("n_obs", n_obs, 2)
-    n_predictors = _check_int("n_predictors", n_predictors, 1)
+    n_obs = check_integer("n_obs", n_obs, 2)
+    n_predictors = check_integer("n_predictors", n_predictors, 1)
     _, _, intercept, beta = _logistic_data(n_obs, n_predictors)
     return {"intercept": intercept, "beta": _frozen(beta)}
 
@@ -362,7 +344,7 @@ def ill_conditioned_gaussian(dim: int = 100, condition_number: float = 1e4) -> p
     pymc.Model
         A new model with the free variable ``x`` of length ``dim``.
     """
-    dim = _check_int("dim", dim, 2)
+    dim = check_integer("dim", dim, 2)
     condition_number = _check_condition_number(condition_number)
     mean, cov, _ = _gaussian_parameters(dim, condition_number)
     with pm.Model() as model:
@@ -371,7 +353,7 @@ def ill_conditioned_gaussian(dim: int = 100, condition_number: float = 1e4) -> p
 
 
 def _check_condition_number(value) -> float:
-    value = _check_positive("condition_number", value)
+    value = check_positive("condition_number", value)
     if value < 1.0:
         raise ValueError(f"condition_number must be >= 1, got {value!r}.")
     return value
@@ -390,7 +372,7 @@ def ill_conditioned_gaussian_reference(dim: int = 100, condition_number: float =
     dict
         ``{"x": {"mean", "sd", "cov", "cov_eigenvalues"}}``; ``cov_eigenvalues`` ascend.
     """
-    dim = _check_int("dim", dim, 2)
+    dim = check_integer("dim", dim, 2)
     condition_number = _check_condition_number(condition_number)
     mean, cov, eigenvalues = _gaussian_parameters(dim, condition_number)
     return {
@@ -474,8 +456,8 @@ def radon_varying_intercepts(n_groups: int = 85, n_obs: int = 919) -> pm.Model:
 
 
 def _check_radon_sizes(n_groups, n_obs) -> tuple[int, int]:
-    n_groups = _check_int("n_groups", n_groups, 2)
-    n_obs = _check_int("n_obs", n_obs, 1)
+    n_groups = check_integer("n_groups", n_groups, 2)
+    n_obs = check_integer("n_obs", n_obs, 1)
     if n_obs < n_groups:
         raise ValueError(f"n_obs must be >= n_groups ({n_groups}), got {n_obs}.")
     return n_groups, n_obs
@@ -557,9 +539,9 @@ def student_t_regression(n_obs: int = 200, nu: float | None = None) -> pm.Model:
         A new model with free variables ``intercept``, ``beta`` (length 3), ``sigma`` and,
         unless ``nu`` is fixed, ``nu``.
     """
-    n_obs = _check_int("n_obs", n_obs, 1)
+    n_obs = check_integer("n_obs", n_obs, 1)
     if nu is not None:
-        nu = _check_positive("nu", nu)
+        nu = check_positive("nu", nu)
     design, y = _student_t_data(n_obs)
     with pm.Model() as model:
         intercept = pm.Normal("intercept", mu=0.0, sigma=5.0)
@@ -581,7 +563,7 @@ def student_t_regression_truth(n_obs: int = 200) -> dict:
     dict
         ``{"intercept", "beta", "sigma", "nu"}``.
     """
-    _check_int("n_obs", n_obs, 1)
+    check_integer("n_obs", n_obs, 1)
     t = _STUDENT_T_TRUTH
     return {
         "intercept": t["intercept"],
@@ -642,7 +624,7 @@ def stochastic_volatility(n_steps: int = 150) -> pm.Model:
         A new model with free variables ``step_size``, ``volatility`` (length ``T``),
         ``nu``.
     """
-    n_steps = _check_int("n_steps", n_steps, 2)
+    n_steps = check_integer("n_steps", n_steps, 2)
     returns, _ = _volatility_data(n_steps)
     with pm.Model(coords={"time": np.arange(n_steps)}) as model:
         step_size = pm.Exponential("step_size", lam=10.0)
@@ -667,7 +649,7 @@ def stochastic_volatility_truth(n_steps: int = 150) -> dict:
     dict
         ``{"step_size", "volatility", "nu"}``; ``volatility`` has length ``n_steps``.
     """
-    n_steps = _check_int("n_steps", n_steps, 2)
+    n_steps = check_integer("n_steps", n_steps, 2)
     _, volatility = _volatility_data(n_steps)
     t = _VOLATILITY_TRUTH
     return {"step_size": t["step_size"], "volatility": _frozen(volatility), "nu": t["nu"]}

@@ -16,29 +16,18 @@ constant m c^2.
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Literal
 
 import numpy as np
 import scipy.stats
 
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic.kinetic.base import KineticEnergy
 from pymc_symplectic.kinetic.metric import as_metric
 
 __all__ = ["FORMS", "RelativisticKinetic"]
 
 FORMS = ("isotropic", "per_coordinate")
-
-
-def _positive(name: str, value) -> float:
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return float(value)
 
 
 def _scaled_norm(y: np.ndarray) -> float:
@@ -93,8 +82,8 @@ class RelativisticKinetic(KineticEnergy):
         m: float = 1.0,
         form: Literal["isotropic", "per_coordinate"] = "isotropic",
     ):
-        self.c = _positive("c", c)
-        self.m = _positive("m", m)
+        self.c = check_positive("c", c)
+        self.m = check_positive("m", m)
         if form not in FORMS:
             raise ValueError(f"form must be one of {FORMS}, got {form!r}.")
         self.form = form

@@ -12,6 +12,7 @@ import scipy.optimize
 import scipy.stats
 
 from pymc_symplectic import integrators as _integrators
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic._pymc_compat import (
     KINETIC_ENERGIES,
     METRICS,
@@ -38,7 +39,6 @@ __all__ = [
     "default_target_accept",
     "prepare_hamiltonian",
     "initial_step_ratio",
-    "positive_finite",
     "resolve_hmc_integrator",
     "validate_common",
     "validate_dual_averaging",
@@ -78,18 +78,6 @@ def default_target_accept(order: int) -> float:
 
     u = scipy.optimize.brentq(stationarity, 1e-9, 20.0)
     return round(float(2 * scipy.stats.norm.cdf(-u)), 2)
-
-
-def positive_finite(name: str, value) -> float:
-    """Return ``value`` as a float; ``ValueError`` unless it is a positive finite number."""
-    if (
-        not isinstance(value, numbers.Real)
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
-    return float(value)
 
 
 def validate_target_accept(target_accept) -> float:
@@ -318,7 +306,7 @@ def attach_integrator(step, method: Integrator, kinetic, metric: str, parts) -> 
 
 def validate_dual_averaging(gamma, k, t0) -> None:
     """Check the dual-averaging parameters (Hoffman & Gelman 2014, sec. 3.2.1)."""
-    positive_finite("gamma", gamma)
+    check_positive("gamma", gamma)
     if (
         not isinstance(k, numbers.Real)
         or isinstance(k, bool)
@@ -326,7 +314,7 @@ def validate_dual_averaging(gamma, k, t0) -> None:
         or not 0.5 < k <= 1
     ):
         raise ValueError(f"k must be a number in (0.5, 1], got {k!r}.")
-    positive_finite("t0", t0)
+    check_positive("t0", t0)
 
 
 class CheckedModel:

@@ -12,6 +12,7 @@ import numpy as np
 from rich.progress import TextColumn
 from rich.table import Column
 
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic._pymc_compat import (
     DivergenceInfo,
     HamiltonianMC,
@@ -40,7 +41,6 @@ from pymc_symplectic.step_methods._common import (
     attach_integrator,
     default_target_accept,
     initial_step_ratio,
-    positive_finite,
     prepare_hamiltonian,
     resolve_hmc_integrator,
     validate_common,
@@ -296,9 +296,9 @@ class SymplecticHMC(CheckedModel, HamiltonianMC):
             is_cov=is_cov,
             blocked=blocked,
         )
-        path_length = positive_finite("path_length", path_length)
-        step_scale = positive_finite("step_scale", step_scale)
-        Emax = positive_finite("Emax", Emax)
+        path_length = check_positive("path_length", path_length)
+        step_scale = check_positive("step_scale", step_scale)
+        Emax = check_positive("Emax", Emax)
         if (
             not isinstance(max_steps, numbers.Integral)
             or isinstance(max_steps, bool)

@@ -10,6 +10,7 @@ import numpy as np
 from rich.progress import TextColumn
 from rich.table import Column
 
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic._pymc_compat import (
     NUTS,
     NUTSState,
@@ -24,7 +25,6 @@ from pymc_symplectic.step_methods._common import (
     attach_integrator,
     default_target_accept,
     initial_step_ratio,
-    positive_finite,
     prepare_hamiltonian,
     resolve_hmc_integrator,
     validate_common,
@@ -232,8 +232,8 @@ class SymplecticNUTS(CheckedModel, NUTS):
         )
         max_treedepth = _tree_depth("max_treedepth", max_treedepth)
         early_max_treedepth = _tree_depth("early_max_treedepth", early_max_treedepth)
-        step_scale = positive_finite("step_scale", step_scale)
-        Emax = positive_finite("Emax", Emax)
+        step_scale = check_positive("step_scale", step_scale)
+        Emax = check_positive("Emax", Emax)
         if target_accept is None:
             target_accept = default_nuts_target_accept(method.order)
         else:

@@ -7,6 +7,7 @@ import numbers
 
 import numpy as np
 
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic._pymc_compat import (
     RaveledVars,
     make_potential_and_kinetic,
@@ -18,7 +19,6 @@ from pymc_symplectic.step_methods._common import (
     checked_model_size,
     checked_rng,
     continuous_vars,
-    positive_finite,
 )
 from pymc_symplectic.step_methods.hmc import SymplecticHMC
 from pymc_symplectic.step_methods.nuts import SymplecticNUTS
@@ -67,8 +67,8 @@ def relativistic_potential(
     if form not in FORMS:
         raise ValueError(f"form must be one of {FORMS}, got {form!r}.")
     if c is not None:
-        c = positive_finite("c", c)
-    m = positive_finite("m", m)
+        c = check_positive("c", c)
+    m = check_positive("m", m)
     if (
         not isinstance(speed_limited_target, numbers.Real)
         or isinstance(speed_limited_target, bool)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.special
 
+from pymc_symplectic._checks import check_positive
 from pymc_symplectic.dynamics import Hamiltonian
 from pymc_symplectic.kinetic import GaussianKinetic
 
@@ -29,14 +29,7 @@ class HarmonicOscillator:
 
     def __post_init__(self) -> None:
         for name in ("stiffness", "mass"):
-            value = getattr(self, name)
-            if (
-                not isinstance(value, numbers.Real)
-                or isinstance(value, bool)
-                or not math.isfinite(value)
-                or value <= 0
-            ):
-                raise ValueError(f"{name} must be a positive finite number, got {value!r}.")
+            check_positive(name, getattr(self, name))
 
     @property
     def hamiltonian(self) -> Hamiltonian:
