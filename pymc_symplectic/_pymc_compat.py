@@ -711,9 +711,6 @@ class SpeedRecordingKinetic(KineticEnergy):
 # Compiled whole trajectories (pymc_symplectic.backends)
 # ---------------------------------------------------------------------------
 
-#: Backends of the compiled trajectory, by the linker of the compilation mode.
-TRAJECTORY_BACKENDS = ("numba", "c", "jax", "py")
-
 
 def trajectory_backend(compile_kwargs: dict | None) -> str:
     """Return the backend a compiled trajectory uses under ``compile_kwargs["mode"]``.

@@ -130,7 +130,6 @@ def test_every_kinetic_energy_matches_the_python_loop(model, cls, kwargs, integr
     if cls is RelativisticHMC:
         step.potential.c = 0.7  # slow enough that some drifts are speed-limited
     for start in _start_states(step, model, 3, seed=3):
-        step.integrator.kinetic.reset() if cls is RelativisticHMC else None
         _assert_same_trajectory(step, start, 0.1, 8)
     if cls is RelativisticHMC:
         # The speed statistics count the compiled drifts like the Python ones.
@@ -140,6 +139,8 @@ def test_every_kinetic_energy_matches_the_python_loop(model, cls, kwargs, integr
         python_summary = recorder.summary()
         recorder.reset()
         step._integrate_compiled(start, 0.1, 8)
+        assert python_summary[1] > 0  # some drifts were speed-limited: the share is tested
+        # Means of at most 40 values in [0, 1], each equal to rounding on both paths.
         np.testing.assert_allclose(recorder.summary(), python_summary, atol=1e-12)
         assert recorder._n == 8 * integrators.get(integrator).grad_evals_per_step
 
@@ -225,6 +226,7 @@ def test_chains_give_the_same_draws(model, cls, kwargs, quiet_pymc):
             compiled.sample_stats[stat].values, python.sample_stats[stat].values
         )
     assert compiled.sample_stats["accepted"].mean() > 0.5  # a chain that moved
+    # Positions agree to 1e-10; H = K - log p moves by |grad| * 1e-10 with |grad| < 10 here.
     np.testing.assert_allclose(
         compiled.sample_stats["energy"].values, python.sample_stats["energy"].values, atol=1e-9
     )

@@ -13,7 +13,7 @@ from pymc_symplectic.backends.expressions import (
     kinetic_energy_and_velocity,
     stage,
 )
-from pymc_symplectic.backends.result import TrajectoryResult
+from pymc_symplectic.backends.result import TrajectoryResult, trajectory_arguments
 
 __all__ = ["JaxTrajectory"]
 
@@ -142,20 +142,9 @@ class JaxTrajectory:
 
         if self._jitted is None:
             self._build()
-        dtype = self.dtype
-        kicks, drifts = stages
-        out = self._jitted(
-            np.asarray(q0, dtype=dtype),
-            np.asarray(p0, dtype=dtype),
-            np.asarray(logp0, dtype=dtype),
-            np.asarray(grad0, dtype=dtype),
-            np.float64(energy0),
-            np.float64(step_size),
-            np.int64(n_steps),
-            np.float64(emax),
-            kicks,
-            drifts,
-            tuple(np.asarray(v, dtype=dtype) for v in kinetic_values),
-            tuple(input_values),
+        arguments = trajectory_arguments(
+            self.dtype, q0, p0, logp0, grad0, energy0, step_size, n_steps, emax, stages, ()
         )
-        return TrajectoryResult.from_outputs(jax.device_get(out), len(drifts))
+        params = tuple(np.asarray(v, dtype=self.dtype) for v in kinetic_values)
+        out = self._jitted(*arguments, params, tuple(input_values))
+        return TrajectoryResult.from_outputs(jax.device_get(out), len(stages[1]))

@@ -12,15 +12,9 @@ from pymc_symplectic.backends.expressions import (
     pytensor_ops,
     stage,
 )
-from pymc_symplectic.backends.result import TrajectoryResult
+from pymc_symplectic.backends.result import TrajectoryResult, trajectory_arguments
 
 __all__ = ["ScanTrajectory"]
-
-
-def _as_input(value, dtype) -> np.ndarray:
-    """Return a contiguous array of ``dtype``, 0-d for a scalar (not 1-d as ascontiguousarray)."""
-    value = np.asarray(value, dtype=dtype)
-    return value if value.flags.c_contiguous else np.ascontiguousarray(value)
 
 
 class ScanTrajectory:
@@ -74,7 +68,6 @@ class ScanTrajectory:
         from pytensor.scan.utils import until
 
         inputs = list(inputs)
-        n_inputs = len(inputs)
 
         ops = pytensor_ops()
         self.spec = spec
@@ -179,7 +172,6 @@ class ScanTrajectory:
             outputs,
             mode=mode,
         )
-        self._n_inputs = n_inputs
         self.function.trust_input = True
 
     def __call__(
@@ -197,22 +189,19 @@ class ScanTrajectory:
         input_values: Sequence = (),
     ) -> TrajectoryResult:
         """Integrate ``n_steps`` steps of the scheme ``stages`` (:func:`stage_tables`)."""
-        # trust_input: every input must already be an array of the declared dtype
-        # (0-d arrays for scalars).
-        dtype = self.dtype
-        kicks, drifts = stages
-        out = self.function(
-            np.ascontiguousarray(q0, dtype=dtype),
-            np.ascontiguousarray(p0, dtype=dtype),
-            np.asarray(logp0, dtype=dtype),
-            np.ascontiguousarray(grad0, dtype=dtype),
-            np.asarray(energy0, dtype=np.float64),
-            np.asarray(step_size, dtype=np.float64),
-            np.asarray(n_steps, dtype=np.int64),
-            np.asarray(emax, dtype=np.float64),
-            kicks,
-            drifts,
-            *(_as_input(v, dtype) for v in kinetic_values),
-            *(np.asarray(v) for v in input_values),
+        # trust_input: trajectory_arguments gives every input its declared dtype.
+        arguments = trajectory_arguments(
+            self.dtype,
+            q0,
+            p0,
+            logp0,
+            grad0,
+            energy0,
+            step_size,
+            n_steps,
+            emax,
+            stages,
+            kinetic_values,
         )
-        return TrajectoryResult.from_outputs(out, len(drifts))
+        out = self.function(*arguments, *(np.asarray(v) for v in input_values))
+        return TrajectoryResult.from_outputs(out, len(stages[1]))

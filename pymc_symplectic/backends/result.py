@@ -1,4 +1,4 @@
-"""The record a compiled trajectory returns."""
+"""The arguments a compiled trajectory takes and the record it returns."""
 
 from __future__ import annotations
 
@@ -7,7 +7,40 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["TrajectoryResult"]
+__all__ = ["TrajectoryResult", "trajectory_arguments"]
+
+
+def _as_array(value, dtype) -> np.ndarray:
+    """Return a contiguous array of ``dtype``, 0-d for a scalar (ascontiguousarray gives 1-d)."""
+    value = np.asarray(value, dtype=dtype)
+    return value if value.flags.c_contiguous else np.ascontiguousarray(value)
+
+
+def trajectory_arguments(
+    dtype, q0, p0, logp0, grad0, energy0, step_size, n_steps, emax, stages, kinetic_values
+) -> tuple:
+    """Return the positional arguments of a compiled trajectory, each an array of its dtype.
+
+    Both backends take them in this order: ``q0, p0, logp0, grad0`` in the model's
+    dtype, ``energy0, step_size`` float64, ``n_steps`` int64, ``emax`` float64, the
+    kicks and drifts of :func:`~pymc_symplectic.backends.expressions.stage_tables`,
+    then the kinetic energy's numbers in the model's dtype. Scalars are 0-d arrays,
+    as a PyTensor function with trusted inputs requires.
+    """
+    kicks, drifts = stages
+    return (
+        _as_array(q0, dtype),
+        _as_array(p0, dtype),
+        _as_array(logp0, dtype),
+        _as_array(grad0, dtype),
+        _as_array(energy0, np.float64),
+        _as_array(step_size, np.float64),
+        _as_array(n_steps, np.int64),
+        _as_array(emax, np.float64),
+        kicks,
+        drifts,
+        *(_as_array(v, dtype) for v in kinetic_values),
+    )
 
 
 @dataclass(frozen=True)
