@@ -41,22 +41,6 @@ INTEGRATORS = {
     "RelativisticNUTS": "leapfrog",
 }
 MODELS = ("hierarchical_normal", "logistic_regression")
-# Thinning = ceil(1 / q), q the 10% quantile over 20 simulations of the smallest bulk ESS
-# per draw over the ranked parameters (500 draws after 500 tuning steps): SymplecticHMC
-# 0.079 / 0.186 (hierarchical / logistic), RelativisticHMC 0.042 / 0.151, SymplecticNUTS
-# 0.239 / 0.656, RelativisticNUTS 0.163 / 0.531. The kept draws are then about as
-# informative as independent ones in 90% of the simulations; the table reports the ESS
-# per kept draw that each run reached.
-THIN = {
-    ("SymplecticHMC", "hierarchical_normal"): 13,
-    ("SymplecticHMC", "logistic_regression"): 6,
-    ("RelativisticHMC", "hierarchical_normal"): 24,
-    ("RelativisticHMC", "logistic_regression"): 7,
-    ("SymplecticNUTS", "hierarchical_normal"): 5,
-    ("SymplecticNUTS", "logistic_regression"): 2,
-    ("RelativisticNUTS", "hierarchical_normal"): 7,
-    ("RelativisticNUTS", "logistic_regression"): 2,
-}
 # Measured cost per iteration (ms, one core) to start the longest combinations first.
 COST_MS = {
     ("SymplecticHMC", "hierarchical_normal"): 0.24,
@@ -99,7 +83,7 @@ def run_one(job: tuple) -> tuple:
     )
     logging.getLogger("pymc").setLevel(logging.ERROR)
     logging.getLogger("pymc_symplectic.testing.sbc").setLevel(logging.INFO)  # one line a run
-    from pymc_symplectic.testing.sbc import SBC_MODELS, simulation_based_calibration
+    from pymc_symplectic.testing.sbc import SBC_MODELS, SBC_THIN, simulation_based_calibration
 
     build, var_names = SBC_MODELS[model_name]
     start = time.perf_counter()
@@ -108,7 +92,7 @@ def run_one(job: tuple) -> tuple:
         step_factory(family, trajectory),
         n_simulations,
         n_draws=n_draws,
-        thin=THIN[family, model_name],
+        thin=SBC_THIN[family, model_name],
         tune=tune,
         var_names=var_names,
         seed=seed,
@@ -249,6 +233,8 @@ def main() -> None:
         if args.out == "docs/validation":
             args.out = "outputs/sbc"
 
+    from pymc_symplectic.testing.sbc import SBC_THIN
+
     jobs = sorted(
         (
             (family, model_name, args.n_simulations, args.n_draws, args.tune, seed, args.trajectory)
@@ -257,7 +243,7 @@ def main() -> None:
             )
         ),
         key=lambda job: (
-            -COST_MS[job[0], job[1]] * (args.tune + args.n_draws * THIN[job[0], job[1]])
+            -COST_MS[job[0], job[1]] * (args.tune + args.n_draws * SBC_THIN[job[0], job[1]])
         ),
     )
     start = time.perf_counter()

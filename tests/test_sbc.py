@@ -7,7 +7,7 @@ a logistic regression. Every scalar parameter's ranks are tested for uniformity 
 exact ECDF simultaneous-band test of Säilynoja, Bürkner and Vehtari (2022); the level is
 Bonferroni over all ranked parameters of the eight runs, so a calibrated set of samplers
 fails with probability at most ``FAMILY_ALPHA`` = 1% (given independent kept draws;
-``THIN`` below comes from measured ESS). Seeds are fixed; nothing is retried.
+``SBC_THIN`` below comes from measured ESS). Seeds are fixed; nothing is retried.
 
 Power: with ``N_SIMULATIONS`` = 30 ranks among ``N_DRAWS`` = 9 draws this catches only
 gross miscalibration. On a conjugate normal model, over 300 seeds, a posterior shifted by
@@ -26,6 +26,7 @@ import pytest
 from pymc_symplectic import RelativisticHMC, RelativisticNUTS, SymplecticHMC, SymplecticNUTS
 from pymc_symplectic.testing.sbc import (
     SBC_MODELS,
+    SBC_THIN,
     SBCResult,
     _null,
     chi2_uniformity_pvalue,
@@ -56,22 +57,7 @@ FAMILIES = {
     "SymplecticNUTS": lambda m: SymplecticNUTS(integrator="bcss2", model=m),
     "RelativisticNUTS": lambda m: RelativisticNUTS(integrator="leapfrog", model=m),
 }
-# Thinning = ceil(1 / q), q the 10% quantile over 20 simulations of the smallest bulk
-# ESS per draw over the ranked parameters (500 draws after 500 tuning steps): HMC
-# 0.079 / 0.186 (hierarchical / logistic), RelativisticHMC 0.042 / 0.151, NUTS
-# 0.239 / 0.656, RelativisticNUTS 0.163 / 0.531. The kept draws are then about as
-# informative as independent ones in 90% of the simulations.
-THIN = {
-    ("SymplecticHMC", "hierarchical_normal"): 13,
-    ("SymplecticHMC", "logistic_regression"): 6,
-    ("RelativisticHMC", "hierarchical_normal"): 24,
-    ("RelativisticHMC", "logistic_regression"): 7,
-    ("SymplecticNUTS", "hierarchical_normal"): 5,
-    ("SymplecticNUTS", "logistic_regression"): 2,
-    ("RelativisticNUTS", "hierarchical_normal"): 7,
-    ("RelativisticNUTS", "logistic_regression"): 2,
-}
-SEEDS = {name: 1000 + i for i, name in enumerate(THIN)}
+SEEDS = {name: 1000 + i for i, name in enumerate(SBC_THIN)}
 
 
 def _n_scalars(model_name: str) -> int:
@@ -101,7 +87,7 @@ def _describe(result: SBCResult) -> str:
     return f"divergences {result.total_divergences}\n  " + "\n  ".join(lines)
 
 
-@pytest.mark.parametrize(("family", "model_name"), list(THIN))
+@pytest.mark.parametrize(("family", "model_name"), list(SBC_THIN))
 def test_family_is_calibrated(models, family, model_name):
     _, var_names = SBC_MODELS[model_name]
     result = simulation_based_calibration(
@@ -109,7 +95,7 @@ def test_family_is_calibrated(models, family, model_name):
         FAMILIES[family],
         N_SIMULATIONS,
         n_draws=N_DRAWS,
-        thin=THIN[family, model_name],
+        thin=SBC_THIN[family, model_name],
         tune=TUNE,
         var_names=var_names,
         seed=SEEDS[family, model_name],
@@ -167,7 +153,7 @@ def test_negative_control_sampler_given_wrong_data(models):
         FAMILIES["SymplecticNUTS"],
         N_SIMULATIONS,
         n_draws=N_DRAWS,
-        thin=THIN["SymplecticNUTS", "logistic_regression"],
+        thin=SBC_THIN["SymplecticNUTS", "logistic_regression"],
         tune=TUNE,
         var_names=var_names,
         simulator=flipped_labels,

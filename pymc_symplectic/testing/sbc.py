@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the harness imports PyMC, pandas and matplotlib only when u
 __all__ = [
     "HIERARCHICAL_SIGMA",
     "SBC_MODELS",
+    "SBC_THIN",
     "SBCResult",
     "chi2_uniformity_pvalue",
     "ecdf_band",
@@ -672,6 +673,24 @@ def logistic_regression_model(n_obs: int = 30, n_predictors: int = 3, seed: int 
 SBC_MODELS: dict[str, tuple[Callable[[], pm.Model], tuple[str, ...]]] = {
     "hierarchical_normal": (hierarchical_normal_model, ("mu", "tau", "theta")),
     "logistic_regression": (logistic_regression_model, ("alpha", "beta")),
+}
+
+#: Thinning of each (step family, SBC model) with this package's default integrators
+#: (bcss2 for SymplecticHMC/NUTS, leapfrog for the relativistic ones): ``ceil(1 / q)``, q
+#: the 10% quantile over 20 simulations of the smallest bulk ESS per draw over the ranked
+#: parameters (500 draws after 500 tuning steps): SymplecticHMC 0.079 / 0.186
+#: (hierarchical / logistic), RelativisticHMC 0.042 / 0.151, SymplecticNUTS 0.239 / 0.656,
+#: RelativisticNUTS 0.163 / 0.531. The kept draws are then about as informative as
+#: independent ones in 90% of the simulations.
+SBC_THIN: dict[tuple[str, str], int] = {
+    ("SymplecticHMC", "hierarchical_normal"): 13,
+    ("SymplecticHMC", "logistic_regression"): 6,
+    ("RelativisticHMC", "hierarchical_normal"): 24,
+    ("RelativisticHMC", "logistic_regression"): 7,
+    ("SymplecticNUTS", "hierarchical_normal"): 5,
+    ("SymplecticNUTS", "logistic_regression"): 2,
+    ("RelativisticNUTS", "hierarchical_normal"): 7,
+    ("RelativisticNUTS", "logistic_regression"): 2,
 }
 
 
